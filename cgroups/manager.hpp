@@ -1,0 +1,103 @@
+// One interface over cgroup v1, v2 and hybrid hosts. The runtime only talks to Manager.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci/config.hpp"
+
+namespace nucleus::cgroups {
+
+// Where the hierarchies are. Detected from /proc/self/mountinfo, or built by tests around a
+// temporary directory that stands in for /sys/fs/cgroup.
+struct Layout {
+  // v1 controller name -> mount point of its hierarchy ("memory" -> "/sys/fs/cgroup/memory").
+  // Co-mounted controllers ("cpu,cpuacct") appear once per controller name.
+  std::map<std::string, std::string> v1;
+  // Mount point of the cgroup2 hierarchy, empty when there is none.
+  std::string v2;
+  // Controllers enabled at the cgroup2 root (cgroup.controllers).
+  std::vector<std::string> v2_controllers;
+
+  bool pure_v2() const { return v1.empty() && !v2.empty(); }
+  static Layout detect();  // from /proc/self/mountinfo; throws nucleus::Error
+};
+
+struct Stats {  // the subset of runc's `events --stats` data the runtime reports
+  struct Cpu {
+    uint64_t usage_total = 0, usage_kernel = 0, usage_user = 0;
+    std::vector<uint64_t> percpu;
+    uint64_t throttling_periods = 0, throttled_periods = 0, throttled_time = 0;
+  } cpu;
+  struct Memory {
+    uint64_t usage = 0, max_usage = 0, limit = 0, failcnt = 0;
+    uint64_t swap_usage = 0, swap_limit = 0;
+    uint64_t kernel_usage = 0;
+    uint64_t cache = 0;
+    std::map<std::string, uint64_t> raw;  // memory.stat
+  } memory;
+  struct Pids {
+    uint64_t current = 0, limit = 0;  // limit 0 = max
+  } pids;
+  struct BlkioEntry {
+    uint64_t major = 0, minor = 0;
+    std::string op;
+    uint64_t value = 0;
+  };
+  std::vector<BlkioEntry> blkio_service_bytes, blkio_serviced;
+  struct Hugetlb {
+    uint64_t usage = 0, max = 0, failcnt = 0;
+  };
+  std::map<std::string, Hugetlb> hugetlb;  // page size ("2MB") -> usage
+};
+
+class Manager {
+ public:
+  virtual ~Manager() = default;
+
+  // Creates the cgroup directories (missing parents too). Remembers which it made, so destroy()
+  // removes exactly those.
+  virtual void create() = 0;
+  // Moves pid into the cgroup on every hierarchy.
+  virtual void add_process(pid_t pid) = 0;
+  // Applies every field; a value the host cannot apply is a nucleus::Error naming the field and
+  // the file ("linux.resources.memory.swap: write 100 to .../memory.memsw.limit_in_bytes: ...").
+  virtual void apply(const oci::Resources& resources) = 0;
+  virtual void freeze() = 0;  // returns when the cgroup is frozen
+  virtual void thaw() = 0;
+  virtual bool frozen() const = 0;
+  virtual std::vector<pid_t> pids() const = 0;  // every process, recursively
+  virtual void kill_all(int signal) = 0;
+  // Removes the directories (waits briefly for exiting tasks). Never removes a directory this
+  // container did not create.
+  virtual void destroy() = 0;
+  virtual Stats stats() const = 0;
+  // True when an OOM kill happened in the cgroup since it was created (memory events).
+  virtual uint64_t oom_kill_count() const = 0;
+
+  // What the runtime stores to reopen this cgroup later (open_manager), one line of text.
+  virtual std::string serialize() const = 0;
+  // Path of the cgroup relative to the hierarchy roots ("/nucleus-oci/ID").
+  virtual std::string path() const = 0;
+};
+
+struct Options {
+  std::string id;
+  std::optional<std::string> cgroups_path;  // linux.cgroupsPath
+  bool systemd = false;                      // --systemd-cgroup
+  bool rootless = false;
+};
+
+// A manager for a new container. Relative cgroupsPath is placed under the caller's own cgroup
+// (as runc); unset means "/nucleus-oci/<id>".
+std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts);
+// Reopens a container's cgroup from Manager::serialize() output.
+std::unique_ptr<Manager> open_manager(const Layout& layout, const std::string& serialized);
+
+}  // namespace nucleus::cgroups

@@ -1,0 +1,42 @@
+// linux.seccomp -> a loaded seccomp filter, built with libseccomp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "oci/config.hpp"
+#include "runtime/util/fd.hpp"
+
+namespace nucleus::seccomp {
+
+// A compiled filter, ready to load in the container init. Building happens before the init's
+// last steps; loading is one syscall.
+class Filter {
+ public:
+  Filter();
+  ~Filter();
+  Filter(Filter&&) noexcept;
+  Filter& operator=(Filter&&) noexcept;
+
+  // True when some rule (or the default) uses SCMP_ACT_NOTIFY: load() returns a listener fd.
+  bool uses_notify() const;
+  // Loads it into the calling thread's process. Returns the notify fd when uses_notify().
+  // Needs no_new_privs or CAP_SYS_ADMIN.
+  UniqueFd load();
+  // The BPF program (for caching by digest and tests).
+  std::vector<unsigned char> export_bpf() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  friend Filter build(const oci::Seccomp&, std::vector<std::string>*);
+};
+
+// Builds the filter. Unknown syscall names are skipped (their names are appended to
+// `skipped` for a debug message); unknown actions, architectures, flags or operators are
+// nucleus::Error naming the field ("linux.seccomp.syscalls[3].action: unknown action ...").
+Filter build(const oci::Seccomp& spec, std::vector<std::string>* skipped = nullptr);
+
+}  // namespace nucleus::seccomp
