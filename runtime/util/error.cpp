@@ -17,6 +17,8 @@ Error sys_error(std::string_view what, int err) {
   return Error(std::string(what) + ": " + errno_text(err), err);
 }
 
-void throw_sys(std::string_view what, int err) { throw sys_error(what, err); }
+void throw_sys(std::string_view what, int err) {
+  throw sys_error(what, err);
+}
 
 }  // namespace nucleus

@@ -35,7 +35,9 @@ std::string read_file_at(int dirfd, const std::string& path) {
   return out;
 }
 
-std::string read_file(const std::string& path) { return read_file_at(AT_FDCWD, path); }
+std::string read_file(const std::string& path) {
+  return read_file_at(AT_FDCWD, path);
+}
 
 void write_file(const std::string& path, std::string_view data) {
   UniqueFd fd = open_fd(path, O_WRONLY);
@@ -117,7 +119,9 @@ static void remove_tree_at(int dirfd, const std::string& name, const std::string
     throw_sys("rmdir " + shown);
 }
 
-void remove_tree(const std::string& path) { remove_tree_at(AT_FDCWD, path, path); }
+void remove_tree(const std::string& path) {
+  remove_tree_at(AT_FDCWD, path, path);
+}
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n");

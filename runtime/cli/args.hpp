@@ -1,0 +1,24 @@
+// Command-line parsing with runc's conventions on top of Boost.Program_options:
+// `--flag value`, `--flag=value`, Go-style `-flag value`, `--bool=false`, and flags stop at the
+// first positional argument where a command takes a trailing command line (exec).
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+namespace nucleus::cli {
+
+struct Parsed {
+  boost::program_options::variables_map vm;
+  std::vector<std::string> positionals;
+};
+
+// Throws nucleus::Error("flag provided but not defined: -x") for unknown flags.
+Parsed parse(const std::vector<std::string>& args,
+             const boost::program_options::options_description& desc, bool stop_at_positional);
+
+// Requires exactly `n` positionals; the error names the command's usage.
+void require_args(const Parsed& p, size_t n, const std::string& usage);
+
+}  // namespace nucleus::cli

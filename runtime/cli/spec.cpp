@@ -1,0 +1,31 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "oci/default_spec.hpp"
+#include "runtime/cli/args.hpp"
+#include "runtime/cli/commands.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace po = boost::program_options;
+
+namespace nucleus::cli {
+
+int cmd_spec(const GlobalOptions& g, const Args& args) {
+  po::options_description d("spec options");
+  d.add_options()("bundle,b", po::value<std::string>()->default_value(""),
+                  "where to write config.json")("rootless", po::bool_switch(),
+                                                "a spec for a rootless container (user namespace)");
+  Parsed p = parse(args, d, false);
+  require_args(p, 0, "spec");
+  std::string b = p.vm["bundle"].as<std::string>();
+  std::string path = (b.empty() ? std::string(".") : b) + "/config.json";
+  if (path_exists(path)) throw Error("File " + path + " exists. Remove it first");
+  std::string json = oci::default_spec_json(p.vm["rootless"].as<bool>());
+  UniqueFd fd = open_fd(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+  if (::write(fd.get(), json.data(), json.size()) != static_cast<ssize_t>(json.size()))
+    throw_sys("write " + path);
+  return 0;
+}
+
+}  // namespace nucleus::cli

@@ -1,0 +1,486 @@
+#include "runtime/container.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <memory>
+
+#include "cgroups/manager.hpp"
+#include "oci/config.hpp"
+#include "runtime/hooks.hpp"
+#include "runtime/init/init.hpp"
+#include "runtime/init/namespaces.hpp"
+#include "runtime/log.hpp"
+#include "runtime/sync.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+#include "seccomp/filter.hpp"
+
+namespace nucleus {
+namespace {
+
+oci::State make_state(const ContainerRecord& rec, const std::string& status, pid_t pid) {
+  oci::State s;
+  s.id = rec.id;
+  s.status = status;
+  s.pid = pid;
+  s.bundle = rec.bundle;
+  s.rootfs = rec.rootfs;
+  s.created = rec.created;
+  s.owner = rec.owner;
+  s.annotations = rec.annotations;
+  return s;
+}
+
+UniqueFd connect_unix(const std::string& path, const std::string& what) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_sys("socket for " + what);
+  UniqueFd s(fd);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) throw Error(what + " " + path + ": path too long");
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+    throw_sys("connect to " + what + " " + path);
+  return s;
+}
+
+std::string resolve_rootfs(const std::string& bundle, const std::string& path) {
+  std::string p = path.empty() || path[0] != '/' ? bundle + "/" + path : path;
+  char real[PATH_MAX];
+  if (!::realpath(p.c_str(), real)) {
+    if (errno == ENOENT) throw Error("rootfs (" + p + ") does not exist", ENOENT);
+    throw_sys("resolve rootfs " + p);
+  }
+  struct stat st;
+  if (::stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+    throw Error("rootfs (" + p + ") is not a directory", ENOTDIR);
+  return real;
+}
+
+// Everything a failed create must undo, undone in reverse order unless commit() was called.
+class CreateTransaction {
+ public:
+  CreateTransaction(const Store& store, std::string id) : store_(store), id_(std::move(id)) {}
+  ~CreateTransaction() {
+    if (committed_) return;
+    if (child_ > 0) {
+      ::kill(child_, SIGKILL);
+      ::waitpid(child_, nullptr, 0);
+    }
+    if (cgroup_) {
+      try {
+        cgroup_->destroy();
+      } catch (const std::exception& e) {
+        log::warn(std::string("cleanup: ") + e.what());
+      }
+    }
+    if (dir_made_) {
+      try {
+        store_.remove(id_);
+      } catch (const std::exception& e) {
+        log::warn(std::string("cleanup: ") + e.what());
+      }
+    }
+  }
+  void dir_made() { dir_made_ = true; }
+  void child(pid_t p) { child_ = p; }
+  void cgroup(cgroups::Manager* m) { cgroup_ = m; }
+  void commit() { committed_ = true; }
+
+ private:
+  const Store& store_;
+  std::string id_;
+  bool dir_made_ = false;
+  pid_t child_ = -1;
+  cgroups::Manager* cgroup_ = nullptr;
+  bool committed_ = false;
+};
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "exit status " + std::to_string(WEXITSTATUS(status));
+}
+
+cgroups::Layout& host_layout() {
+  static cgroups::Layout layout = cgroups::Layout::detect();
+  return layout;
+}
+
+bool is_frozen(const ContainerRecord& rec) {
+  if (rec.cgroup.empty()) return false;
+  try {
+    return cgroups::open_manager(host_layout(), rec.cgroup)->frozen();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::string status_of(int dirfd, const ContainerRecord& rec) {
+  std::string s = derive_status(dirfd, rec, false);
+  if (s == "running" && is_frozen(rec)) s = "paused";
+  return s;
+}
+
+UniqueFd open_pidfd(pid_t pid) {
+  long fd = ::syscall(SYS_pidfd_open, pid, 0);
+  return UniqueFd(fd < 0 ? -1 : static_cast<int>(fd));
+}
+
+// Waits until the process is gone (it need not be our child).
+bool wait_gone(const ProcessId& p, int timeout_ms) {
+  UniqueFd pfd = open_pidfd(p.pid);
+  if (!pfd || !p.alive()) return true;
+  pollfd f{pfd.get(), POLLIN, 0};
+  int r = ::poll(&f, 1, timeout_ms);
+  if (r > 0) {
+    ::waitpid(p.pid, nullptr, WNOHANG);  // reap it when it is ours (run)
+    return true;
+  }
+  return !p.alive();
+}
+
+}  // namespace
+
+int parse_signal(const std::string& in) {
+  std::string s = in;
+  if (!s.empty() && std::all_of(s.begin(), s.end(), ::isdigit)) {
+    int n = std::stoi(s);
+    if (n <= 0 || n > SIGRTMAX) throw Error("invalid signal \"" + in + "\"");
+    return n;
+  }
+  for (char& c : s) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  if (s.rfind("SIG", 0) == 0) s = s.substr(3);
+  for (int sig = 1; sig < SIGRTMIN; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev && s == abbrev) return sig;
+  }
+  if (s.rfind("RTMIN", 0) == 0 || s.rfind("RTMAX", 0) == 0) {
+    int base = s[2] == 'M' && s[3] == 'I' ? SIGRTMIN : SIGRTMAX;
+    std::string rest = s.substr(5);
+    int off = rest.empty() ? 0 : std::stoi(rest);
+    int sig = base + off;
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX) return sig;
+  }
+  throw Error("invalid signal \"" + in + "\"");
+}
+
+pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
+  Store store(g.root);
+  Store::check_id(o.id);
+  std::string text = read_file(o.bundle + "/config.json");
+  oci::Config cfg = oci::parse_config(text, "config.json");
+  if (!cfg.process) throw Error("config.json: process: required to create a container");
+  if (!cfg.root) throw Error("config.json: root: required to create a container");
+  if (!cfg.linux) cfg.linux.emplace();
+  const oci::Linux& linux = *cfg.linux;
+  if (!linux.find_namespace("mount"))
+    throw Error("config.json: linux.namespaces: a mount namespace is required");
+  std::string rootfs = resolve_rootfs(o.bundle, cfg.root->path);
+  if (cfg.process->terminal && o.console_socket.empty() && o.console_fd < 0)
+    throw Error("process.terminal is true: --console-socket is required to receive the pty");
+
+  init::Context ctx;
+  if (linux.seccomp) {
+    std::vector<std::string> skipped;
+    ctx.seccomp.emplace(seccomp::build(*linux.seccomp, &skipped));
+    for (const auto& s : skipped) log::debug("seccomp: skipping unknown syscall " + s);
+  }
+  init::plan_namespaces(linux, ctx);
+
+  CreateTransaction tx(store, o.id);
+  UniqueFd dir = store.create_dir(o.id);
+  tx.dir_made();
+  ContainerRecord rec;
+  rec.id = o.id;
+  rec.bundle = o.bundle;
+  rec.rootfs = rootfs;
+  rec.created = log::rfc3339_nano_now();
+  rec.creator = ProcessId::of(::getpid());
+  rec.annotations = cfg.annotations;
+  for (const auto& ns : linux.namespaces) rec.namespaces[ns.type] = ns.path;
+  const oci::Namespace* pidns = linux.find_namespace("pid");
+  rec.shares_pid_ns = !pidns || !pidns->path.empty();
+  Store::save(dir.get(), rec);
+  write_file_atomic(store.dir(o.id) + "/config.json", text, 0600);
+  if (::mkfifoat(dir.get(), "exec.fifo", 0622) < 0) throw_sys("mkfifo exec.fifo");
+  ::fchmodat(dir.get(), "exec.fifo", 0622, 0);
+
+  cgroups::Options copts;
+  copts.id = o.id;
+  copts.cgroups_path = linux.cgroups_path;
+  copts.systemd = g.systemd_cgroup;
+  std::unique_ptr<cgroups::Manager> cg = cgroups::make_manager(host_layout(), copts);
+  cg->create();
+  tx.cgroup(cg.get());
+  rec.cgroup = cg->serialize();
+  Store::save(dir.get(), rec);
+  if (linux.resources) cg->apply(*linux.resources);
+
+  ctx.config = &cfg;
+  ctx.id = o.id;
+  ctx.bundle = o.bundle;
+  ctx.rootfs = rootfs;
+  ctx.preserve_fds = o.preserve_fds;
+  ctx.no_pivot = o.no_pivot;
+  ctx.no_new_keyring = o.no_new_keyring;
+  ctx.state_dir = open_fd(store.dir(o.id), O_PATH | O_DIRECTORY);
+  ctx.cgroup_path = cg->path();
+  ctx.cgroup_v1 = host_layout().v1;
+  ctx.cgroup_v2 = host_layout().v2;
+  if (o.console_fd >= 0)
+    ctx.console.reset(::fcntl(o.console_fd, F_DUPFD_CLOEXEC, 3));
+  else if (!o.console_socket.empty() && cfg.process->terminal)
+    ctx.console = connect_unix(o.console_socket, "console socket");
+
+  SyncChannel parent, child;
+  SyncChannel::make_pair(parent, child);
+  ctx.sync = std::move(child);
+
+  // Joining an existing pid namespace: only the children of a process enter it.
+  UniqueFd own_pidns;
+  for (const auto& j : ctx.joins) {
+    if (j.clone_flag != CLONE_NEWPID) continue;
+    own_pidns = open_fd("/proc/self/ns/pid", O_RDONLY);
+    if (::setns(j.fd.get(), CLONE_NEWPID) < 0)
+      throw_sys("join pid namespace " + linux.find_namespace("pid")->path);
+  }
+  long pid = ::syscall(SYS_clone, SIGCHLD | ctx.clone_flags, nullptr, nullptr, nullptr, 0);
+  if (pid == 0) {
+    parent.close();
+    init::run(ctx);
+  }
+  int clone_err = errno;
+  if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
+  if (pid < 0) throw_sys("clone the container init", clone_err);
+  tx.child(static_cast<pid_t>(pid));
+  ctx.sync.close();
+  ctx.state_dir.reset();
+  ctx.console.reset();
+
+  cg->add_process(static_cast<pid_t>(pid));
+  if (ctx.clone_flags & CLONE_NEWUSER) init::write_id_maps(static_cast<pid_t>(pid), linux);
+  rec.init = ProcessId::of(static_cast<pid_t>(pid));
+  parent.send(SyncType::Go);
+
+  for (;;) {
+    SyncMsg m;
+    if (!parent.recv(m)) {
+      int status = 0;
+      ::waitpid(static_cast<pid_t>(pid), &status, 0);
+      tx.child(-1);
+      throw Error("container init exited during create (" + describe_exit(status) + ")");
+    }
+    if (m.type == SyncType::Error) throw Error(m.payload);
+    if (m.type == SyncType::Debug) {
+      log::debug(m.payload);
+      continue;
+    }
+    if (m.type == SyncType::Hooks) {
+      std::string st =
+          oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid)));
+      if (cfg.hooks) {
+        run_hooks(cfg.hooks->prestart, st, "prestart");
+        run_hooks(cfg.hooks->create_runtime, st, "createRuntime");
+      }
+      parent.send(SyncType::HooksDone, st);
+      continue;
+    }
+    if (m.type == SyncType::Ready) break;
+    throw Error("container init: unexpected sync message");
+  }
+
+  rec.created_done = true;
+  rec.creator = ProcessId{};
+  Store::save(dir.get(), rec);
+  if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);
+  tx.commit();
+  return static_cast<pid_t>(pid);
+}
+
+void start_container(const GlobalOptions& g, const std::string& id) {
+  Store store(g.root);
+  UniqueFd dir = store.open_locked(id);
+  ContainerRecord rec = Store::load(dir.get(), id);
+  std::string status = status_of(dir.get(), rec);
+  if (status == "stopped") throw Error("cannot start a container that has stopped");
+  if (status == "running" || status == "paused")
+    throw Error("cannot start an already running container");
+  if (status != "created") throw Error("cannot start a container in the " + status + " state");
+
+  int rfd = ::openat(dir.get(), "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (rfd < 0) throw_sys("open exec.fifo");
+  UniqueFd fifo(rfd);
+  // The init writes "0" once it is released, then keeps the fifo open until its exec (the fd is
+  // close-on-exec): EOF means the workload runs; any text before EOF is the init's error.
+  std::string got;
+  bool released = false;
+  for (;;) {
+    pollfd p{fifo.get(), POLLIN, 0};
+    int r = ::poll(&p, 1, 100);
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) {
+      if (!rec.init.alive()) throw Error("container init exited before start");
+      continue;
+    }
+    char buf[4096];
+    ssize_t n = ::read(fifo.get(), buf, sizeof buf);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+    if (!released && !got.empty()) {
+      released = true;
+      got.erase(0, 1);
+      ::unlinkat(dir.get(), "exec.fifo", 0);
+    }
+  }
+  if (!released) throw Error("container init exited before start");
+  if (!got.empty()) throw Error(got);
+
+  std::string cfg_text = read_file_at(dir.get(), "config.json");
+  oci::Config cfg = oci::parse_config(cfg_text, "config.json");
+  if (cfg.hooks && !cfg.hooks->poststart.empty())
+    run_hooks_warn(cfg.hooks->poststart,
+                   oci::state_to_hook_json(make_state(rec, "running", rec.init.pid)), "poststart");
+}
+
+oci::State container_state(const GlobalOptions& g, const std::string& id) {
+  Store store(g.root);
+  UniqueFd dir = store.open_locked(id);
+  ContainerRecord rec = Store::load(dir.get(), id);
+  std::string status = status_of(dir.get(), rec);
+  return make_state(rec, status, status == "stopped" ? 0 : rec.init.pid);
+}
+
+void kill_container(const GlobalOptions& g, const std::string& id, int signal, bool all) {
+  Store store(g.root);
+  UniqueFd dir = store.open_locked(id);
+  ContainerRecord rec = Store::load(dir.get(), id);
+  std::string status = status_of(dir.get(), rec);
+  if (all && !rec.cgroup.empty()) {
+    cgroups::open_manager(host_layout(), rec.cgroup)->kill_all(signal);
+    return;
+  }
+  if (status == "stopped" || status == "creating") throw Error("container not running");
+  UniqueFd pfd = open_pidfd(rec.init.pid);
+  if (!pfd || !rec.init.alive()) throw Error("container not running");
+  if (::syscall(SYS_pidfd_send_signal, pfd.get(), signal, nullptr, 0) < 0)
+    throw_sys("kill container " + id);
+}
+
+void delete_container(const GlobalOptions& g, const std::string& id, bool force) {
+  Store store(g.root);
+  UniqueFd dir;
+  try {
+    dir = store.open_locked(id);
+  } catch (const Error& e) {
+    if (force && e.code() == ENOENT) return;
+    throw;
+  }
+  ContainerRecord rec = Store::load(dir.get(), id);
+  std::string status = status_of(dir.get(), rec);
+  if (!force && (status == "running" || status == "paused" || status == "creating"))
+    throw Error("cannot delete container " + id + " that is not stopped: " + status);
+
+  std::unique_ptr<cgroups::Manager> cg;
+  if (!rec.cgroup.empty()) {
+    try {
+      cg = cgroups::open_manager(host_layout(), rec.cgroup);
+    } catch (const std::exception& e) {
+      log::warn(std::string("delete: ") + e.what());
+    }
+  }
+  if (status == "creating" && rec.creator.alive()) {
+    ::kill(rec.creator.pid, SIGKILL);
+    wait_gone(rec.creator, 5000);
+  }
+  if (rec.init.alive()) {
+    ::kill(rec.init.pid, SIGKILL);
+    if (status == "paused" && cg) cg->thaw();
+    if (!wait_gone(rec.init, 10000))
+      throw Error("container " + id + ": init did not exit after SIGKILL");
+  }
+  if (cg) {
+    // Processes that outlive the init (a shared pid namespace) go too.
+    if (!cg->pids().empty()) {
+      cg->kill_all(SIGKILL);
+      if (cg->frozen()) cg->thaw();
+    }
+  }
+  if (rec.created_done) {
+    try {
+      oci::Config cfg = oci::parse_config(read_file_at(dir.get(), "config.json"), "config.json");
+      if (cfg.hooks && !cfg.hooks->poststop.empty())
+        run_hooks_warn(cfg.hooks->poststop, oci::state_to_hook_json(make_state(rec, "stopped", 0)),
+                       "poststop");
+    } catch (const std::exception& e) {
+      log::warn(std::string("poststop hooks: ") + e.what());
+    }
+  }
+  if (cg) cg->destroy();
+  store.remove(id);
+}
+
+}  // namespace nucleus
+
+namespace nucleus {
+namespace {
+std::unique_ptr<cgroups::Manager> running_cgroup(const GlobalOptions& g, const std::string& id,
+                                                 UniqueFd& dir, std::string& status) {
+  Store store(g.root);
+  dir = store.open_locked(id);
+  ContainerRecord rec = Store::load(dir.get(), id);
+  status = status_of(dir.get(), rec);
+  if (rec.cgroup.empty()) throw Error("container " + id + " has no cgroup");
+  return cgroups::open_manager(host_layout(), rec.cgroup);
+}
+}  // namespace
+
+void pause_container(const GlobalOptions& g, const std::string& id) {
+  UniqueFd dir;
+  std::string status;
+  auto cg = running_cgroup(g, id, dir, status);
+  if (status != "running" && status != "created") throw Error("container not running");
+  cg->freeze();
+}
+
+void resume_container(const GlobalOptions& g, const std::string& id) {
+  UniqueFd dir;
+  std::string status;
+  auto cg = running_cgroup(g, id, dir, status);
+  if (status != "paused") throw Error("container not paused");
+  cg->thaw();
+}
+
+std::vector<pid_t> container_pids(const GlobalOptions& g, const std::string& id) {
+  UniqueFd dir;
+  std::string status;
+  auto cg = running_cgroup(g, id, dir, status);
+  return cg->pids();
+}
+
+std::vector<oci::State> list_containers(const GlobalOptions& g) {
+  Store store(g.root);
+  std::vector<oci::State> out;
+  for (const auto& id : store.list()) {
+    try {
+      out.push_back(container_state(g, id));
+    } catch (const std::exception& e) {
+      log::debug(std::string("list: ") + e.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace nucleus

@@ -1,0 +1,56 @@
+// The container lifecycle as the CLI sees it: create, start, state, kill, delete.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci/state.hpp"
+#include "runtime/store.hpp"
+
+namespace nucleus {
+
+struct GlobalOptions {
+  std::string root = "/run/nucleus-oci";
+  std::string log;
+  std::string log_format = "text";
+  bool debug = false;
+  bool systemd_cgroup = false;
+  std::string rootless = "auto";
+};
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle;  // absolute
+  std::string pid_file;
+  std::string console_socket;
+  int console_fd = -1;  // an already connected console socket (run's own tty proxy)
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+};
+
+// Creates the container; returns the init's pid (a child of the calling process). On failure
+// nothing is left behind: no state dir, cgroup, mount or process.
+pid_t create_container(const GlobalOptions& g, const CreateOptions& o);
+// Releases the init to exec the workload; runs poststart hooks. Throws if the workload could
+// not be started (startContainer hook failure, exec failure).
+void start_container(const GlobalOptions& g, const std::string& id);
+oci::State container_state(const GlobalOptions& g, const std::string& id);
+void kill_container(const GlobalOptions& g, const std::string& id, int signal, bool all);
+// force: kill a running container first; a missing container is then not an error.
+void delete_container(const GlobalOptions& g, const std::string& id, bool force);
+
+// Parses "TERM", "SIGTERM", "15" into a signal number; throws on anything else.
+int parse_signal(const std::string& s);
+
+}  // namespace nucleus
+
+namespace nucleus {
+void pause_container(const GlobalOptions& g, const std::string& id);
+void resume_container(const GlobalOptions& g, const std::string& id);
+std::vector<pid_t> container_pids(const GlobalOptions& g, const std::string& id);
+std::vector<oci::State> list_containers(const GlobalOptions& g);
+}  // namespace nucleus

@@ -1,0 +1,59 @@
+// process.terminal: a pty from the container's own devpts; the master goes to the
+// --console-socket as one SCM_RIGHTS message, the slave becomes stdio and controlling tty.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "runtime/init/init.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace nucleus::init {
+
+static void send_fd(int sock, int fd, const std::string& name) {
+  msghdr msg{};
+  iovec iov{const_cast<char*>(name.data()), name.size()};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))];
+  std::memset(buf, 0, sizeof buf);
+  msg.msg_control = buf;
+  msg.msg_controllen = sizeof buf;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_sys("send the pty master to --console-socket");
+}
+
+void setup_console(Context& ctx) {
+  const oci::Process& proc = *ctx.config->process;
+  if (!ctx.console) throw Error("process.terminal is true but no --console-socket was given");
+  UniqueFd master = open_fd("/dev/ptmx", O_RDWR | O_NOCTTY);
+  int unlock = 0;
+  if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) throw_sys("unlock pty");
+  int sfd = ::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (sfd < 0) throw_sys("open the pty slave");
+  UniqueFd slave(sfd);
+  if (proc.console_size) {
+    winsize ws{};
+    ws.ws_row = static_cast<unsigned short>(proc.console_size->height);
+    ws.ws_col = static_cast<unsigned short>(proc.console_size->width);
+    if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) throw_sys("set the console size");
+  }
+  if (::fchown(slave.get(), proc.user.uid, proc.user.gid) < 0) throw_sys("chown the pty slave");
+  send_fd(ctx.console.get(), master.get(), "/dev/ptmx");
+  master.reset();
+  ctx.console.reset();
+  if (::setsid() < 0) throw_sys("setsid");
+  if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) throw_sys("set the controlling terminal");
+  for (int fd = 0; fd < 3; ++fd)
+    if (::dup2(slave.get(), fd) < 0) throw_sys("dup the pty slave to stdio");
+}
+
+}  // namespace nucleus::init

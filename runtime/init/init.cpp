@@ -1,0 +1,144 @@
+// The container init's sequence. Each step lives in its own file; this one orders them.
+#include "runtime/init/init.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/hooks.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace nucleus::init {
+namespace {
+
+// Only stdio, the preserved fds and the init's own (close-on-exec) fds survive into the
+// container; nothing the runtime's caller leaked reaches the workload.
+void sanitize_fds(int preserve) {
+  unsigned first = 3u + static_cast<unsigned>(preserve);
+  if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) < 0) throw_sys("close_range");
+  for (int fd = 3; fd < 3 + preserve; ++fd) {
+    int fl = ::fcntl(fd, F_GETFD);
+    if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+}
+
+void join_session_keyring(const std::string& id) {
+  // KEYCTL_JOIN_SESSION_KEYRING = 1. Hosts without keyrings (or denied by policy) are fine.
+  ::syscall(SYS_keyctl, 1, ("_ses." + id).c_str());
+}
+
+void on_stop_signal(int sig) {
+  _exit(128 + sig);
+}
+
+// Between Ready and exec, the init is the container's pid 1 with no workload yet: let the
+// usual stop signals end it (pid 1 ignores signals that have no handler).
+void set_stop_handlers(bool install) {
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) {
+    struct sigaction sa {};
+    sa.sa_handler = install ? on_stop_signal : SIG_DFL;
+    sigaction(sig, &sa, nullptr);
+  }
+}
+
+bool has_cap(const std::vector<std::string>& v, const char* name) {
+  return std::find(v.begin(), v.end(), name) != v.end();
+}
+
+// After start opened exec.fifo, failures go back to `start` through the fifo itself.
+void report_through_fifo(int fifo, const std::string& msg) {
+  if (fifo < 0) return;
+  ssize_t r = ::write(fifo, msg.data(), msg.size());
+  (void)r;
+}
+
+void reset_signals() {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    signal(sig, SIG_DFL);
+  }
+}
+
+}  // namespace
+
+[[noreturn]] void run(Context& ctx) {
+  int fifo = -1;
+  try {
+    // The caller (run) blocks signals to forward them; the workload starts with a clean slate.
+    reset_signals();
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    // Not dumpable until exec: other processes in the container cannot open our /proc files
+    // (and /proc/self/exe, the runtime binary, with them).
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    sanitize_fds(ctx.preserve_fds);
+    ctx.sync.expect(SyncType::Go, "waiting for the runtime");
+    const oci::Process& proc = *ctx.config->process;
+    setup_namespaces(ctx);
+    if (proc.oom_score_adj)
+      write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+    if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
+    setup_rootfs(ctx);
+    ctx.sync.send(SyncType::Hooks);
+    ctx.sync.expect(SyncType::HooksDone, "waiting for prestart hooks");
+    if (ctx.config->hooks)
+      run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer");
+    finish_rootfs(ctx);
+    if (proc.terminal) setup_console(ctx);
+    apply_process_attrs(proc);
+    if (::chdir(proc.cwd.c_str()) < 0)
+      throw Error(
+          "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed: " + errno_text(errno),
+          errno);
+    bool keep_admin = ctx.seccomp && !proc.no_new_privileges && proc.capabilities &&
+                      !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
+    apply_user_and_caps(proc, keep_admin);
+    Prepared prepared = prepare_process(proc);
+    if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+      throw_sys("prctl PR_SET_NO_NEW_PRIVS");
+    set_stop_handlers(true);
+    ctx.sync.send(SyncType::Ready);
+    ctx.sync.close();
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+
+    // Wait for `start`: opening the fifo for writing blocks until start opens it for reading.
+    do {
+      fifo = ::openat(ctx.state_dir.get(), "exec.fifo", O_WRONLY | O_CLOEXEC);
+    } while (fifo < 0 && errno == EINTR);
+    if (fifo < 0) _exit(1);
+    if (::write(fifo, "0", 1) != 1) _exit(1);
+    ctx.state_dir.reset();
+    if (ctx.config->hooks)
+      run_hooks(ctx.config->hooks->start_container, ctx.state_json, "startContainer");
+    set_stop_handlers(false);
+    if (ctx.seccomp) {
+      UniqueFd notify = ctx.seccomp->load();
+      (void)notify;
+    }
+    if (keep_admin) drop_kept_sys_admin(proc);
+    exec_process(prepared);
+  } catch (const std::exception& e) {
+    if (fifo >= 0) {
+      report_through_fifo(fifo, e.what());
+    } else if (ctx.sync.fd() >= 0) {
+      try {
+        ctx.sync.send(SyncType::Error, e.what());
+      } catch (...) {
+      }
+    } else {
+      dprintf(2, "nucleus-oci init: %s\n", e.what());
+    }
+  }
+  _exit(1);
+}
+
+}  // namespace nucleus::init

@@ -1,0 +1,65 @@
+// The container init: the child cloned by `create`. It finishes the namespaces, builds the
+// root filesystem, prepares the process, reports Ready over the sync channel, waits on
+// exec.fifo for `start`, and execs the workload. It never returns.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oci/config.hpp"
+#include "runtime/sync.hpp"
+#include "runtime/util/fd.hpp"
+#include "seccomp/filter.hpp"
+
+namespace nucleus::init {
+
+struct NamespaceJoin {
+  int clone_flag = 0;  // CLONE_NEW*
+  std::string type;
+  UniqueFd fd;  // opened by the parent from linux.namespaces[].path
+};
+
+struct Context {
+  const oci::Config* config = nullptr;
+  std::string id;
+  std::string bundle;
+  std::string rootfs;  // absolute host path
+  SyncChannel sync;    // child end
+  UniqueFd state_dir;  // O_PATH fd of the container's state dir (exec.fifo lives there)
+  UniqueFd console;    // connected --console-socket, or empty
+  int preserve_fds = 0;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  // Namespaces created at clone time (CLONE_NEWPID / CLONE_NEWUSER) and those to unshare after.
+  int clone_flags = 0;
+  int unshare_flags = 0;
+  std::vector<NamespaceJoin> joins;  // in setns order (user first)
+  std::optional<seccomp::Filter> seccomp;
+  std::string cgroup_path;  // the container's cgroup, relative to the hierarchy roots
+  std::map<std::string, std::string> cgroup_v1;  // controller -> mount point (for cgroup mounts)
+  std::string cgroup_v2;                         // cgroup2 mount point, if any
+  std::string state_json;  // spec state for createContainer/startContainer hooks
+};
+
+[[noreturn]] void run(Context& ctx);
+
+// Pieces, one file each.
+void setup_namespaces(Context& ctx);  // namespaces.cpp
+void setup_rootfs(Context& ctx);      // rootfs.cpp: mounts, devices, up to the hooks
+void finish_rootfs(Context& ctx);     // rootfs.cpp: pivot_root, masks, readonly, sysctl
+void setup_console(Context& ctx);     // console.cpp
+// process.cpp
+struct Prepared {
+  std::string exe;  // resolved executable path inside the container
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+};
+Prepared prepare_process(const oci::Process& proc);
+void apply_process_attrs(const oci::Process& proc);  // rlimits, oom, sched, ioprio, personality
+void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin);
+void drop_kept_sys_admin(const oci::Process& proc);
+[[noreturn]] void exec_process(const Prepared& p);
+
+}  // namespace nucleus::init

@@ -1,0 +1,100 @@
+#include "runtime/init/namespaces.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace nucleus::init {
+
+int namespace_flag(const std::string& type) {
+  if (type == "pid") return CLONE_NEWPID;
+  if (type == "network") return CLONE_NEWNET;
+  if (type == "mount") return CLONE_NEWNS;
+  if (type == "ipc") return CLONE_NEWIPC;
+  if (type == "uts") return CLONE_NEWUTS;
+  if (type == "user") return CLONE_NEWUSER;
+  if (type == "cgroup") return CLONE_NEWCGROUP;
+  if (type == "time") return CLONE_NEWTIME;
+  return 0;
+}
+
+const std::vector<std::string>& namespace_types() {
+  static const std::vector<std::string> order = {"user",    "pid",    "ipc",  "uts",
+                                                 "network", "cgroup", "time", "mount"};
+  return order;
+}
+
+void plan_namespaces(const oci::Linux& linux, Context& ctx) {
+  for (const auto& type : namespace_types()) {
+    const oci::Namespace* ns = linux.find_namespace(type);
+    if (!ns) continue;
+    int flag = namespace_flag(type);
+    if (ns->path.empty()) {
+      // pid and user come with the clone itself; the rest are unshared by the child once it
+      // is in its user namespace and cgroup.
+      if (flag == CLONE_NEWPID || flag == CLONE_NEWUSER)
+        ctx.clone_flags |= flag;
+      else
+        ctx.unshare_flags |= flag;
+      continue;
+    }
+    int fd = ::open(ns->path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw_sys("open " + type + " namespace " + ns->path);
+    NamespaceJoin j;
+    j.clone_flag = flag;
+    j.type = type;
+    j.fd.reset(fd);
+    ctx.joins.push_back(std::move(j));
+  }
+}
+
+static std::string format_map(const std::vector<oci::IDMapping>& m) {
+  std::string s;
+  for (const auto& e : m)
+    s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " +
+         std::to_string(e.size) + "\n";
+  return s;
+}
+
+void write_id_maps(pid_t pid, const oci::Linux& linux) {
+  std::string base = "/proc/" + std::to_string(pid);
+  if (!linux.uid_mappings.empty()) write_file(base + "/uid_map", format_map(linux.uid_mappings));
+  if (!linux.gid_mappings.empty()) write_file(base + "/gid_map", format_map(linux.gid_mappings));
+}
+
+void setup_namespaces(Context& ctx) {
+  const oci::Linux& linux = *ctx.config->linux;
+  bool in_userns = ctx.clone_flags & CLONE_NEWUSER;
+  for (auto& j : ctx.joins) {
+    if (j.clone_flag == CLONE_NEWPID) continue;  // joined by the parent before clone
+    if (::setns(j.fd.get(), j.clone_flag) < 0)
+      throw_sys("join " + j.type + " namespace " + linux.find_namespace(j.type)->path);
+    if (j.clone_flag == CLONE_NEWUSER) in_userns = true;
+    j.fd.reset();
+  }
+  if (in_userns) {
+    // Become root of the user namespace (the parent wrote the maps before Go).
+    if (::setresgid(0, 0, 0) < 0) throw_sys("setresgid 0 in the user namespace");
+    if (::setresuid(0, 0, 0) < 0) throw_sys("setresuid 0 in the user namespace");
+  }
+  int flags = ctx.unshare_flags & ~CLONE_NEWTIME;
+  if (flags && ::unshare(flags) < 0) throw_sys("unshare namespaces");
+  if (ctx.unshare_flags & CLONE_NEWTIME) {
+    if (::unshare(CLONE_NEWTIME) < 0) throw_sys("unshare time namespace");
+    std::string offsets;
+    for (const auto& [clock, off] : linux.time_offsets)
+      offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
+    if (!offsets.empty()) {
+      UniqueFd f = open_fd("/proc/self/timens_offsets", O_WRONLY);
+      if (::write(f.get(), offsets.data(), offsets.size()) < 0)
+        throw_sys("write linux.timeOffsets to /proc/self/timens_offsets");
+    }
+    UniqueFd t = open_fd("/proc/self/ns/time_for_children", O_RDONLY);
+    if (::setns(t.get(), CLONE_NEWTIME) < 0) throw_sys("enter the new time namespace");
+  }
+}
+
+}  // namespace nucleus::init

@@ -1,0 +1,292 @@
+// The workload's process attributes: rlimits, oom score, scheduler, I/O priority, personality,
+// LSM labels, user and groups, the five capability sets (libcap), and the executable lookup.
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/ioprio.h>
+#include <sched.h>
+#include <sys/capability.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "runtime/init/init.hpp"
+#include "runtime/log.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace nucleus::init {
+namespace {
+
+int rlimit_resource(const std::string& name) {
+  static const std::map<std::string, int> t = {
+      {"RLIMIT_AS", RLIMIT_AS},
+      {"RLIMIT_CORE", RLIMIT_CORE},
+      {"RLIMIT_CPU", RLIMIT_CPU},
+      {"RLIMIT_DATA", RLIMIT_DATA},
+      {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+      {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+      {"RLIMIT_NICE", RLIMIT_NICE},
+      {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+      {"RLIMIT_NPROC", RLIMIT_NPROC},
+      {"RLIMIT_RSS", RLIMIT_RSS},
+      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+      {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+      {"RLIMIT_STACK", RLIMIT_STACK},
+  };
+  auto it = t.find(name);
+  return it == t.end() ? -1 : it->second;
+}
+
+// Capability names -> values known to this kernel; unknown names are warned about and skipped
+// (as runc does), so a config written for a newer kernel still runs.
+std::vector<cap_value_t> cap_values(const std::vector<std::string>& names, const char* set) {
+  std::vector<cap_value_t> out;
+  for (const auto& n : names) {
+    cap_value_t v;
+    std::string lower = n;
+    for (char& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    if (cap_from_name(lower.c_str(), &v) < 0 || v > static_cast<cap_value_t>(cap_max_bits() - 1)) {
+      log::warn(std::string("process.capabilities.") + set + ": ignoring unknown capability " + n);
+      continue;
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::string env_value(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env)
+    if (e.size() > key.size() && e.compare(0, key.size(), key) == 0 && e[key.size()] == '=')
+      return e.substr(key.size() + 1);
+  return {};
+}
+
+bool is_executable_file(const std::string& p, int& err) {
+  struct stat st;
+  if (::stat(p.c_str(), &st) < 0) {
+    err = errno;
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    err = EACCES;
+    return false;
+  }
+  if (::access(p.c_str(), X_OK) < 0) {
+    err = errno;
+    return false;
+  }
+  return true;
+}
+
+std::string home_of(uint32_t uid) {
+  try {
+    std::string passwd = read_file("/etc/passwd");
+    size_t pos = 0;
+    while (pos < passwd.size()) {
+      size_t end = passwd.find('\n', pos);
+      if (end == std::string::npos) end = passwd.size();
+      std::string line = passwd.substr(pos, end - pos);
+      pos = end + 1;
+      std::vector<std::string> f;
+      size_t s = 0;
+      for (;;) {
+        size_t c = line.find(':', s);
+        f.push_back(line.substr(s, c == std::string::npos ? std::string::npos : c - s));
+        if (c == std::string::npos) break;
+        s = c + 1;
+      }
+      if (f.size() >= 6 && f[2] == std::to_string(uid)) return f[5];
+    }
+  } catch (const Error&) {
+  }
+  return "/";
+}
+
+}  // namespace
+
+void apply_process_attrs(const oci::Process& proc) {
+  for (const auto& r : proc.rlimits) {
+    int res = rlimit_resource(r.type);
+    if (res < 0) throw Error("process.rlimits: unknown rlimit \"" + r.type + "\"");
+    rlimit rl{static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
+    if (::setrlimit(res, &rl) < 0)
+      throw_sys("setrlimit " + r.type + " (soft " + std::to_string(r.soft) + ", hard " +
+                std::to_string(r.hard) + ")");
+  }
+  if (proc.scheduler) {
+    static const std::map<std::string, int> policies = {{"SCHED_OTHER", SCHED_OTHER},
+                                                        {"SCHED_FIFO", SCHED_FIFO},
+                                                        {"SCHED_RR", SCHED_RR},
+                                                        {"SCHED_BATCH", SCHED_BATCH},
+                                                        {"SCHED_IDLE", SCHED_IDLE},
+                                                        {"SCHED_DEADLINE", 6},
+                                                        {"SCHED_ISO", 4}};
+    static const std::map<std::string, uint64_t> flags = {
+        {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
+        {"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
+        {"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+        {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
+    auto p = policies.find(proc.scheduler->policy);
+    if (p == policies.end())
+      throw Error("process.scheduler.policy: unknown policy \"" + proc.scheduler->policy + "\"");
+    struct {
+      uint32_t size;
+      uint32_t sched_policy;
+      uint64_t sched_flags;
+      int32_t sched_nice;
+      uint32_t sched_priority;
+      uint64_t sched_runtime, sched_deadline, sched_period;
+    } attr{};
+    attr.size = sizeof attr;
+    attr.sched_policy = static_cast<uint32_t>(p->second);
+    for (const auto& f : proc.scheduler->flags) {
+      auto it = flags.find(f);
+      if (it == flags.end()) throw Error("process.scheduler.flags: unknown flag \"" + f + "\"");
+      attr.sched_flags |= it->second;
+    }
+    attr.sched_nice = proc.scheduler->nice;
+    attr.sched_priority = static_cast<uint32_t>(proc.scheduler->priority);
+    attr.sched_runtime = proc.scheduler->runtime;
+    attr.sched_deadline = proc.scheduler->deadline;
+    attr.sched_period = proc.scheduler->period;
+    if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+      throw_sys("sched_setattr (process.scheduler)");
+  }
+  if (proc.io_priority) {
+    int cls = proc.io_priority->io_class == "IOPRIO_CLASS_RT"     ? IOPRIO_CLASS_RT
+              : proc.io_priority->io_class == "IOPRIO_CLASS_BE"   ? IOPRIO_CLASS_BE
+              : proc.io_priority->io_class == "IOPRIO_CLASS_IDLE" ? IOPRIO_CLASS_IDLE
+                                                                  : -1;
+    if (cls < 0)
+      throw Error("process.ioPriority.class: unknown class \"" + proc.io_priority->io_class + "\"");
+    if (::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+                  IOPRIO_PRIO_VALUE(cls, proc.io_priority->priority)) < 0)
+      throw_sys("ioprio_set (process.ioPriority)");
+  }
+  if (!proc.apparmor_profile.empty()) {
+    if (!path_exists("/sys/kernel/security/apparmor"))
+      throw Error("process.apparmorProfile \"" + proc.apparmor_profile +
+                  "\" is set but AppArmor is not enabled on this host");
+    write_file("/proc/self/attr/apparmor/exec", "exec " + proc.apparmor_profile);
+  }
+  if (!proc.selinux_label.empty()) {
+    if (!path_exists("/sys/fs/selinux/enforce"))
+      throw Error("process.selinuxLabel \"" + proc.selinux_label +
+                  "\" is set but SELinux is not enabled on this host");
+    write_file("/proc/self/attr/exec", proc.selinux_label);
+  }
+}
+
+void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin) {
+  const auto& caps = proc.capabilities;
+  if (caps) {
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_sys("prctl PR_SET_KEEPCAPS");
+    auto bounding = cap_values(caps->bounding, "bounding");
+    for (cap_value_t c = 0; c < static_cast<cap_value_t>(cap_max_bits()); ++c) {
+      bool keep = std::find(bounding.begin(), bounding.end(), c) != bounding.end();
+      if (!keep && cap_drop_bound(c) < 0 && errno != EINVAL)
+        throw_sys(std::string("drop ") + cap_to_name(c) + " from the bounding set");
+    }
+  }
+  const auto& u = proc.user;
+  std::vector<gid_t> groups(u.additional_gids.begin(), u.additional_gids.end());
+  if (::setgroups(groups.size(), groups.data()) < 0) {
+    // In a user namespace with setgroups denied, only an empty list is possible anyway.
+    if (!(errno == EPERM && groups.empty())) throw_sys("setgroups (process.user.additionalGids)");
+  }
+  if (::setresgid(u.gid, u.gid, u.gid) < 0)
+    throw_sys("setresgid " + std::to_string(u.gid) + " (process.user.gid)");
+  if (::setresuid(u.uid, u.uid, u.uid) < 0)
+    throw_sys("setresuid " + std::to_string(u.uid) + " (process.user.uid)");
+  if (u.umask) ::umask(*u.umask);
+  if (!caps) return;
+  if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_sys("prctl PR_SET_KEEPCAPS");
+  cap_t c = cap_init();
+  auto set = [&](cap_flag_t flag, const std::vector<std::string>& names, const char* what) {
+    auto v = cap_values(names, what);
+    if (!v.empty() && cap_set_flag(c, flag, static_cast<int>(v.size()), v.data(), CAP_SET) < 0)
+      throw_sys(std::string("set ") + what + " capabilities");
+  };
+  set(CAP_EFFECTIVE, caps->effective, "effective");
+  set(CAP_PERMITTED, caps->permitted, "permitted");
+  set(CAP_INHERITABLE, caps->inheritable, "inheritable");
+  if (keep_sys_admin) {
+    cap_value_t sa = CAP_SYS_ADMIN;
+    cap_set_flag(c, CAP_EFFECTIVE, 1, &sa, CAP_SET);
+    cap_set_flag(c, CAP_PERMITTED, 1, &sa, CAP_SET);
+  }
+  int rc = cap_set_proc(c);
+  int err = errno;
+  cap_free(c);
+  if (rc < 0) throw_sys("apply process.capabilities", err);
+  if (cap_reset_ambient() < 0 && errno != EINVAL) throw_sys("reset ambient capabilities");
+  for (cap_value_t v : cap_values(caps->ambient, "ambient"))
+    if (cap_set_ambient(v, CAP_SET) < 0)
+      throw_sys(std::string("raise ambient capability ") + cap_to_name(v));
+}
+
+void drop_kept_sys_admin(const oci::Process& proc) {
+  cap_t c = cap_get_proc();
+  if (!c) throw_sys("read capabilities");
+  cap_value_t sa = CAP_SYS_ADMIN;
+  cap_set_flag(c, CAP_EFFECTIVE, 1, &sa, CAP_CLEAR);
+  cap_set_flag(c, CAP_PERMITTED, 1, &sa, CAP_CLEAR);
+  int rc = cap_set_proc(c);
+  int err = errno;
+  cap_free(c);
+  if (rc < 0) throw_sys("drop CAP_SYS_ADMIN kept for loading seccomp", err);
+}
+
+Prepared prepare_process(const oci::Process& proc) {
+  Prepared p;
+  p.args = proc.args;
+  p.env = proc.env;
+  if (env_value(p.env, "HOME").empty()) p.env.push_back("HOME=" + home_of(proc.user.uid));
+  const std::string& name = proc.args.at(0);
+  int err = ENOENT;
+  if (name.find('/') != std::string::npos) {
+    if (!is_executable_file(name, err))
+      throw Error("exec: \"" + name + "\": stat " + name + ": " + errno_text(err), err);
+    p.exe = name;
+    return p;
+  }
+  std::string path = env_value(p.env, "PATH");
+  if (path.empty()) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t end = path.find(':', pos);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(pos, end - pos);
+    if (dir.empty()) dir = ".";
+    std::string cand = dir + "/" + name;
+    int e = 0;
+    if (is_executable_file(cand, e)) {
+      p.exe = cand;
+      return p;
+    }
+    pos = end + 1;
+  }
+  throw Error("exec: \"" + name + "\": executable file not found in $PATH", ENOENT);
+}
+
+void exec_process(const Prepared& p) {
+  std::vector<char*> argv, envp;
+  for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  ::execve(p.exe.c_str(), argv.data(), envp.data());
+  throw_sys("exec " + p.exe);
+}
+
+}  // namespace nucleus::init

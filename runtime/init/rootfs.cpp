@@ -1,0 +1,369 @@
+// The container's root filesystem: propagation, the rootfs bind, every configured mount (each
+// destination resolved inside the rootfs and mounted through its fd), /dev, pivot_root, masked
+// and read-only paths, sysctl, hostname and the read-only root.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+
+#include "runtime/init/init.hpp"
+#include "runtime/init/mount_options.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace nucleus::init {
+namespace {
+
+bool in_user_namespace(const Context& ctx) {
+  if (ctx.clone_flags & CLONE_NEWUSER) return true;
+  for (const auto& j : ctx.joins)
+    if (j.clone_flag == CLONE_NEWUSER) return true;
+  const oci::Namespace* ns = ctx.config->linux->find_namespace("user");
+  return ns != nullptr;
+}
+
+void do_mount(const std::string& src, const std::string& target, const char* type,
+              unsigned long flags, const std::string& data, const std::string& shown) {
+  if (::mount(src.empty() ? nullptr : src.c_str(), target.c_str(), type, flags,
+              data.empty() ? nullptr : data.c_str()) < 0)
+    throw_sys(shown);
+}
+
+// Flags a bind remount must keep: in a user namespace the kernel refuses to clear "locked"
+// flags, so carry over what the mount already has.
+unsigned long locked_flags(const std::string& target) {
+  struct statvfs st;
+  if (::statvfs(target.c_str(), &st) < 0) return 0;
+  unsigned long f = 0;
+  if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (st.f_flag & ST_RDONLY) f |= MS_RDONLY;
+  if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+void bind_remount(const std::string& target, unsigned long flags, unsigned long clear,
+                  const std::string& shown) {
+  unsigned long f = (locked_flags(target) | flags) & ~clear;
+  f &= ~(MS_REMOUNT | MS_BIND | MS_REC);
+  if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | f, nullptr) < 0) {
+    // Clearing a locked flag is refused with EPERM: retry keeping what the mount has.
+    if (errno == EPERM && ::mount(nullptr, target.c_str(), nullptr,
+                                  MS_BIND | MS_REMOUNT | f | locked_flags(target), nullptr) == 0)
+      return;
+    throw_sys("remount " + shown);
+  }
+}
+
+std::string host_source(const Context& ctx, const oci::Mount& m) {
+  if (m.source.empty() || m.source[0] == '/') return m.source;
+  // A relative bind source is relative to the bundle (as runc).
+  std::string candidate = ctx.bundle + "/" + m.source;
+  return path_exists(candidate) ? candidate : m.source;
+}
+
+void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOptions& o,
+                  const std::string& dest) {
+  bool cgroupns = ctx.unshare_flags & CLONE_NEWCGROUP;
+  unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (ctx.cgroup_v1.empty()) {
+    // Pure cgroup v2.
+    UniqueFd d = mkdir_all_in_root(rootfd, dest);
+    if (cgroupns) {
+      do_mount("cgroup2", fd_path(d.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
+               "mount cgroup2 on " + dest);
+    } else {
+      do_mount(ctx.cgroup_v2 + ctx.cgroup_path, fd_path(d.get()), nullptr, MS_BIND | MS_REC, "",
+               "bind cgroup " + ctx.cgroup_v2 + ctx.cgroup_path + " on " + dest);
+      UniqueFd again = open_in_root(rootfd, dest, O_PATH);
+      bind_remount(fd_path(again.get()), base | (o.flags & MS_RDONLY), 0, dest);
+    }
+    return;
+  }
+  // v1 (and hybrid): a tmpfs holding one directory per hierarchy.
+  UniqueFd d = mkdir_all_in_root(rootfd, dest);
+  do_mount("tmpfs", fd_path(d.get()), "tmpfs", base, "mode=755", "mount tmpfs on " + dest);
+  std::map<std::string, std::vector<std::string>> by_mountpoint;
+  for (const auto& [ctrl, mp] : ctx.cgroup_v1) by_mountpoint[mp].push_back(ctrl);
+  for (const auto& [mp, ctrls] : by_mountpoint) {
+    std::string name = mp.substr(mp.rfind('/') + 1);
+    std::string sub = dest + "/" + name;
+    UniqueFd s = mkdir_all_in_root(rootfd, sub);
+    bool named = ctrls.size() == 1 && ctrls[0].rfind("name=", 0) == 0;
+    if (cgroupns) {
+      std::string opts;
+      for (const auto& c : ctrls) opts += (opts.empty() ? "" : ",") + c;
+      do_mount("cgroup", fd_path(s.get()), "cgroup", base | (o.flags & MS_RDONLY),
+               named ? "none," + opts : opts, "mount cgroup " + opts + " on " + sub);
+    } else {
+      do_mount(mp + ctx.cgroup_path, fd_path(s.get()), nullptr, MS_BIND | MS_REC, "",
+               "bind cgroup " + mp + ctx.cgroup_path + " on " + sub);
+      UniqueFd again = open_in_root(rootfd, sub, O_PATH);
+      bind_remount(fd_path(again.get()), base | (o.flags & MS_RDONLY), 0, sub);
+    }
+    // Co-mounted controllers ("cpu,cpuacct") get a symlink per controller.
+    if (name.find(',') != std::string::npos) {
+      UniqueFd dir = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
+      for (const auto& c : ctrls) ::symlinkat(name.c_str(), dir.get(), c.c_str());
+    }
+  }
+  if (!ctx.cgroup_v2.empty()) {
+    std::string sub = dest + "/unified";
+    UniqueFd s = mkdir_all_in_root(rootfd, sub);
+    if (cgroupns)
+      do_mount("cgroup2", fd_path(s.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
+               "mount cgroup2 on " + sub);
+    else
+      do_mount(ctx.cgroup_v2 + ctx.cgroup_path, fd_path(s.get()), nullptr, MS_BIND | MS_REC, "",
+               "bind cgroup2 on " + sub);
+  }
+  if (o.flags & MS_RDONLY) {
+    UniqueFd again = open_in_root(rootfd, dest, O_PATH);
+    bind_remount(fd_path(again.get()), base | MS_RDONLY, 0, dest);
+  }
+}
+
+void mount_one(Context& ctx, int rootfd, const oci::Mount& m) {
+  MountOptions o = parse_mount_options(m.options);
+  std::string type = m.type;
+  if (type == "bind") o.bind = true;
+  std::string dest = clean_path(m.destination);
+  std::string shown = "mount " + (m.source.empty() ? type : m.source) + " on " + dest;
+
+  if (type == "cgroup" || type == "cgroup2") {
+    mount_cgroup(ctx, rootfd, m, o, dest);
+    return;
+  }
+
+  UniqueFd target;
+  std::string src = m.source;
+  if (o.bind) {
+    src = host_source(ctx, m);
+    struct stat st;
+    if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
+    target = S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, dest) : mkfile_in_root(rootfd, dest);
+    if (o.idmap) throw Error("mounts[" + dest + "]: idmap mounts are not supported yet");
+    do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), "",
+             shown);
+    unsigned long extra = o.flags & ~(MS_REMOUNT);
+    if (extra || o.clear) {
+      UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+      bind_remount(fd_path(mounted.get()), extra, o.clear, dest);
+    }
+  } else {
+    target = mkdir_all_in_root(rootfd, dest);
+    unsigned long flags = o.flags;
+    if (type == "sysfs" || type == "proc") flags |= 0;
+    if (::mount(src.empty() ? type.c_str() : src.c_str(), fd_path(target.get()).c_str(),
+                type.c_str(), flags, o.data.empty() ? nullptr : o.data.c_str()) < 0) {
+      int err = errno;
+      // sysfs without a network namespace of our own (user namespaces): bind the host's.
+      if (type == "sysfs" && err == EPERM && in_user_namespace(ctx)) {
+        do_mount("/sys", fd_path(target.get()), nullptr, MS_BIND | MS_REC, "", shown);
+        UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+        bind_remount(fd_path(mounted.get()), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, dest);
+      } else {
+        throw_sys(shown, err);
+      }
+    }
+  }
+
+  if (!o.propagation.empty() || o.attr_set || o.attr_clr) {
+    UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
+    for (unsigned long p : o.propagation)
+      do_mount("", fd_path(mounted.get()), nullptr, p, "", "set propagation of " + dest);
+    if (o.attr_set || o.attr_clr) {
+      mount_attr attr{};
+      attr.attr_set = o.attr_set;
+      attr.attr_clr = o.attr_clr;
+      if (::syscall(SYS_mount_setattr, mounted.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                    sizeof attr) < 0)
+        throw_sys("mount_setattr (recursive options) on " + dest);
+    }
+  }
+}
+
+struct DefaultDevice {
+  const char* path;
+  unsigned major, minor;
+};
+constexpr DefaultDevice kDefaultDevices[] = {
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+};
+
+void make_device(Context& ctx, int rootfd, const std::string& path, char type, unsigned major,
+                 unsigned minor, unsigned mode, uint32_t uid, uint32_t gid) {
+  std::string clean = clean_path(path);
+  if (in_user_namespace(ctx)) {
+    // mknod is not allowed in a user namespace: bind the host's node instead.
+    UniqueFd f = mkfile_in_root(rootfd, clean, 0000);
+    do_mount(clean, fd_path(f.get()), nullptr, MS_BIND, "", "bind device " + clean);
+    return;
+  }
+  size_t slash = clean.rfind('/');
+  std::string dir = slash == 0 ? "/" : clean.substr(0, slash);
+  std::string name = clean.substr(slash + 1);
+  mkdir_all_in_root(rootfd, dir);
+  UniqueFd dfd = open_in_root(rootfd, dir, O_RDONLY | O_DIRECTORY);
+  mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+  ::unlinkat(dfd.get(), name.c_str(), 0);
+  if (::mknodat(dfd.get(), name.c_str(), kind | (mode & 07777), makedev(major, minor)) < 0)
+    throw_sys("mknod " + clean);
+  if (::fchownat(dfd.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    throw_sys("chown " + clean);
+  // mknod applies the umask: set the mode exactly.
+  UniqueFd node = open_in_root(rootfd, clean, O_PATH);
+  if (::fchmodat(dfd.get(), name.c_str(), mode & 07777, 0) < 0) throw_sys("chmod " + clean);
+}
+
+bool needs_dev_setup(const oci::Config& cfg) {
+  for (const auto& m : cfg.mounts) {
+    if (clean_path(m.destination) != "/dev") continue;
+    auto o = parse_mount_options(m.options);
+    if (o.bind || m.type == "bind") return false;
+  }
+  return true;
+}
+
+void setup_dev(Context& ctx, int rootfd) {
+  const oci::Config& cfg = *ctx.config;
+  std::set<std::string> done;
+  for (const auto& d : cfg.linux->devices) {
+    make_device(ctx, rootfd, d.path, d.type.empty() ? 'c' : d.type[0],
+                static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
+                d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0));
+    done.insert(clean_path(d.path));
+  }
+  for (const auto& d : kDefaultDevices) {
+    if (done.count(d.path)) continue;
+    make_device(ctx, rootfd, d.path, 'c', d.major, d.minor, 0666, 0, 0);
+  }
+  UniqueFd dev = open_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY);
+  struct Link {
+    const char* target;
+    const char* name;
+  };
+  const Link links[] = {{"/proc/self/fd", "fd"},
+                        {"/proc/self/fd/0", "stdin"},
+                        {"/proc/self/fd/1", "stdout"},
+                        {"/proc/self/fd/2", "stderr"}};
+  for (const auto& l : links)
+    if (::symlinkat(l.target, dev.get(), l.name) < 0 && errno != EEXIST)
+      throw_sys(std::string("symlink /dev/") + l.name);
+  if (path_exists("/proc/kcore") && ::symlinkat("/proc/kcore", dev.get(), "core") < 0 &&
+      errno != EEXIST)
+    throw_sys("symlink /dev/core");
+  // /dev/ptmx -> pts/ptmx, so each container uses its own devpts instance.
+  if (::unlinkat(dev.get(), "ptmx", 0) < 0 && errno != ENOENT) throw_sys("remove /dev/ptmx");
+  if (::symlinkat("pts/ptmx", dev.get(), "ptmx") < 0) throw_sys("symlink /dev/ptmx");
+}
+
+}  // namespace
+
+void setup_rootfs(Context& ctx) {
+  const oci::Config& cfg = *ctx.config;
+  const oci::Linux& linux = *cfg.linux;
+  unsigned long prop = MS_SLAVE | MS_REC;
+  if (!linux.rootfs_propagation.empty()) prop = propagation_flags(linux.rootfs_propagation);
+  // "shared" root propagation is applied after pivot_root; before it the root must not be
+  // shared or pivot_root refuses.
+  if (prop & MS_SHARED) prop = MS_SLAVE | MS_REC;
+  do_mount("", "/", nullptr, prop, "",
+           "make / " + (linux.rootfs_propagation.empty() ? std::string("rslave")
+                                                         : linux.rootfs_propagation));
+  do_mount(ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "",
+           "bind mount rootfs " + ctx.rootfs);
+  UniqueFd rootfd = open_fd(ctx.rootfs, O_PATH | O_DIRECTORY);
+  for (const auto& m : cfg.mounts) mount_one(ctx, rootfd.get(), m);
+  if (needs_dev_setup(cfg)) setup_dev(ctx, rootfd.get());
+}
+
+namespace {
+
+void pivot(Context& ctx) {
+  if (ctx.no_pivot) {
+    if (::chdir(ctx.rootfs.c_str()) < 0) throw_sys("chdir " + ctx.rootfs);
+    do_mount(ctx.rootfs, "/", nullptr, MS_MOVE, "", "move rootfs to /");
+    if (::chroot(".") < 0) throw_sys("chroot " + ctx.rootfs);
+    if (::chdir("/") < 0) throw_sys("chdir /");
+    return;
+  }
+  UniqueFd oldroot = open_fd("/", O_DIRECTORY | O_RDONLY);
+  UniqueFd newroot = open_fd(ctx.rootfs, O_DIRECTORY | O_RDONLY);
+  if (::fchdir(newroot.get()) < 0) throw_sys("chdir " + ctx.rootfs);
+  if (::syscall(SYS_pivot_root, ".", ".") < 0) throw_sys("pivot_root " + ctx.rootfs);
+  if (::fchdir(oldroot.get()) < 0) throw_sys("chdir to the old root");
+  // The old root is stacked on "/": detach it without propagating the unmount to the host.
+  do_mount("", ".", nullptr, MS_SLAVE | MS_REC, "", "make the old root rslave");
+  if (::umount2(".", MNT_DETACH) < 0) throw_sys("unmount the old root");
+  if (::chdir("/") < 0) throw_sys("chdir /");
+}
+
+void mask_path(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) < 0) {
+    if (errno == ENOENT) return;
+    throw_sys("stat masked path " + path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    do_mount("tmpfs", path, "tmpfs", MS_RDONLY, "", "mask " + path);
+  } else if (::mount("/dev/null", path.c_str(), nullptr, MS_BIND, nullptr) < 0) {
+    throw_sys("mask " + path);
+  }
+}
+
+void readonly_path(const std::string& path) {
+  if (::mount(path.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+    if (errno == ENOENT) return;
+    throw_sys("bind readonly path " + path);
+  }
+  bind_remount(path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, path);
+}
+
+void write_sysctl(const std::string& key, const std::string& value) {
+  std::string rel = key;
+  for (char& c : rel)
+    if (c == '.') c = '/';
+  if (rel.find("..") != std::string::npos || rel.empty() || rel[0] == '/')
+    throw Error("linux.sysctl: invalid key \"" + key + "\"");
+  std::string path = "/proc/sys/" + rel;
+  try {
+    write_file(path, value);
+  } catch (const Error& e) {
+    throw Error("linux.sysctl[\"" + key + "\"]: " + e.what(), e.code());
+  }
+}
+
+}  // namespace
+
+void finish_rootfs(Context& ctx) {
+  const oci::Config& cfg = *ctx.config;
+  const oci::Linux& linux = *cfg.linux;
+  pivot(ctx);
+  if (!linux.rootfs_propagation.empty()) {
+    unsigned long p = propagation_flags(linux.rootfs_propagation);
+    if (p) do_mount("", "/", nullptr, p, "", "set rootfs propagation " + linux.rootfs_propagation);
+  }
+  for (const auto& [k, v] : linux.sysctl) write_sysctl(k, v);
+  if (!cfg.hostname.empty() && ::sethostname(cfg.hostname.data(), cfg.hostname.size()) < 0)
+    throw_sys("sethostname " + cfg.hostname);
+  if (!cfg.domainname.empty() && ::setdomainname(cfg.domainname.data(), cfg.domainname.size()) < 0)
+    throw_sys("setdomainname " + cfg.domainname);
+  for (const auto& p : linux.readonly_paths) readonly_path(p);
+  for (const auto& p : linux.masked_paths) mask_path(p);
+  if (cfg.root && cfg.root->readonly) bind_remount("/", MS_RDONLY, 0, "/ read-only");
+}
+
+}  // namespace nucleus::init

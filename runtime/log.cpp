@@ -1,0 +1,129 @@
+#include "runtime/log.hpp"
+
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "runtime/util/fd.hpp"
+
+namespace nucleus::log {
+namespace {
+
+struct Sink {
+  UniqueFd fd;  // empty: stderr
+  bool json = false;
+  bool debug = false;
+};
+Sink& sink() {
+  static Sink s;
+  return s;
+}
+
+const char* level_name(Level l) {
+  switch (l) {
+    case Level::Debug:
+      return "debug";
+    case Level::Info:
+      return "info";
+    case Level::Warn:
+      return "warning";
+    case Level::Error:
+      return "error";
+  }
+  return "info";
+}
+
+std::string rfc3339(bool nanos) {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t;
+  gmtime_r(&ts.tv_sec, &t);
+  char buf[64];
+  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
+  std::string s(buf, n);
+  if (nanos) {
+    char ns[16];
+    snprintf(ns, sizeof ns, ".%09ld", ts.tv_nsec);
+    s += ns;
+  }
+  return s + "Z";
+}
+
+void quote(std::string& out, std::string_view s, bool json) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c < 0x20) {
+          char b[8];
+          snprintf(b, sizeof b, "\\u%04x", c);
+          out += b;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+void init(const std::string& path, bool json, bool debug) {
+  Sink& s = sink();
+  s.json = json;
+  s.debug = debug;
+  if (!path.empty()) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) s.fd.reset(fd);
+  }
+}
+
+bool to_stderr() {
+  return !sink().fd;
+}
+bool debug_enabled() {
+  return sink().debug;
+}
+
+void write(Level level, std::string_view msg) {
+  Sink& s = sink();
+  if (level == Level::Debug && !s.debug) return;
+  std::string line;
+  if (s.json) {
+    line = "{\"level\":\"";
+    line += level_name(level);
+    line += "\",\"msg\":";
+    quote(line, msg, true);
+    line += ",\"time\":\"" + rfc3339(false) + "\"}\n";
+  } else {
+    line = "time=\"" + rfc3339(false) + "\" level=" + level_name(level) + " msg=";
+    quote(line, msg, false);
+    line += '\n';
+  }
+  int fd = s.fd ? s.fd.get() : STDERR_FILENO;
+  ssize_t r = ::write(fd, line.data(), line.size());
+  (void)r;
+}
+
+std::string rfc3339_nano_now() {
+  return rfc3339(true);
+}
+
+}  // namespace nucleus::log

@@ -1,0 +1,33 @@
+// runc-compatible logging: --log FILE, --log-format text|json, --debug.
+// text: time="2026-11-29T00:00:00Z" level=error msg="container \"x\" does not exist"
+// json: {"level":"error","msg":"...","time":"2026-11-29T00:00:00Z"}
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace nucleus::log {
+
+enum class Level { Debug, Info, Warn, Error };
+
+void init(const std::string& path, bool json, bool debug);
+bool to_stderr();  // true when no --log file was given
+void write(Level level, std::string_view msg);
+inline void debug(std::string_view m) {
+  write(Level::Debug, m);
+}
+inline void info(std::string_view m) {
+  write(Level::Info, m);
+}
+inline void warn(std::string_view m) {
+  write(Level::Warn, m);
+}
+inline void error(std::string_view m) {
+  write(Level::Error, m);
+}
+bool debug_enabled();
+
+// RFC 3339 UTC time with nanoseconds ("2026-11-29T00:00:00.123456789Z") for `created`.
+std::string rfc3339_nano_now();
+
+}  // namespace nucleus::log

@@ -1,0 +1,107 @@
+// nucleus-oci: an OCI runtime with runc's command line.
+#include <unistd.h>
+
+#include <seccomp.h>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "oci/config.hpp"
+#include "oci/state.hpp"
+#include "runtime/cli/args.hpp"
+#include "runtime/cli/commands.hpp"
+#include "runtime/log.hpp"
+#include "runtime/util/error.hpp"
+
+namespace po = boost::program_options;
+using nucleus::cli::Args;
+
+#ifndef NUCLEUS_VERSION
+#define NUCLEUS_VERSION "0.0.0"
+#endif
+
+namespace {
+
+const char* kUsage =
+    "nucleus-oci: an OCI container runtime (runc's command line)\n\n"
+    "usage: nucleus-oci [global options] command [command options] [arguments...]\n\n"
+    "commands:\n"
+    "  create   create a container from a bundle\n"
+    "  start    start the process of a created container\n"
+    "  run      create and start a container\n"
+    "  state    print the state of a container\n"
+    "  kill     send a signal to the container's init\n"
+    "  delete   delete a container and everything it holds\n"
+    "  list     list the containers under --root\n"
+    "  ps       list the processes of a container\n"
+    "  pause    freeze every process of a container\n"
+    "  resume   thaw a paused container\n"
+    "  spec     write a default config.json\n\n"
+    "global options:\n"
+    "  --root DIR           state directory (default /run/nucleus-oci)\n"
+    "  --log FILE           log file (default stderr)\n"
+    "  --log-format FORMAT  text or json\n"
+    "  --debug              debug logging\n"
+    "  --systemd-cgroup     use the systemd cgroup driver\n"
+    "  --rootless VALUE     true, false or auto\n"
+    "  --version, -v        print the version\n";
+
+void print_version() {
+  const scmp_version* v = seccomp_version();
+  std::printf("nucleus-oci version %s\nspec: %s\nlibseccomp: %u.%u.%u\n", NUCLEUS_VERSION,
+              nucleus::oci::kSpecVersion, v->major, v->minor, v->micro);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> all(argv + 1, argv + argc);
+  nucleus::GlobalOptions g;
+  po::options_description globals("global options");
+  globals.add_options()("root", po::value<std::string>(&g.root)->default_value(g.root), "")(
+      "log", po::value<std::string>(&g.log)->default_value(""), "")(
+      "log-format", po::value<std::string>(&g.log_format)->default_value("text"), "")(
+      "debug", po::bool_switch(&g.debug), "")("systemd-cgroup", po::bool_switch(&g.systemd_cgroup),
+                                              "")(
+      "rootless", po::value<std::string>(&g.rootless)->default_value("auto"), "")(
+      "criu", po::value<std::string>(), "")("version,v", po::bool_switch(), "")(
+      "help,h", po::bool_switch(), "");
+
+  static const std::map<std::string, int (*)(const nucleus::GlobalOptions&, const Args&)> commands =
+      {{"create", nucleus::cli::cmd_create}, {"start", nucleus::cli::cmd_start},
+       {"run", nucleus::cli::cmd_run},       {"state", nucleus::cli::cmd_state},
+       {"kill", nucleus::cli::cmd_kill},     {"delete", nucleus::cli::cmd_delete},
+       {"list", nucleus::cli::cmd_list},     {"spec", nucleus::cli::cmd_spec},
+       {"pause", nucleus::cli::cmd_pause},   {"resume", nucleus::cli::cmd_resume},
+       {"ps", nucleus::cli::cmd_ps}};
+
+  std::string command;
+  try {
+    nucleus::cli::Parsed p = nucleus::cli::parse(all, globals, true);
+    nucleus::log::init(g.log, g.log_format == "json", g.debug);
+    if (g.log_format != "text" && g.log_format != "json")
+      throw nucleus::Error("invalid log-format \"" + g.log_format + "\" (text or json)");
+    if (p.vm["version"].as<bool>()) {
+      print_version();
+      return 0;
+    }
+    if (p.positionals.empty() || p.vm["help"].as<bool>()) {
+      std::fputs(kUsage, p.positionals.empty() && !p.vm["help"].as<bool>() ? stderr : stdout);
+      return p.vm["help"].as<bool>() ? 0 : 1;
+    }
+    command = p.positionals[0];
+    Args rest(p.positionals.begin() + 1, p.positionals.end());
+    if (command == "help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    auto it = commands.find(command);
+    if (it == commands.end()) throw nucleus::Error("unknown command \"" + command + "\"");
+    if (!g.root.empty() && g.root[0] != '/') g.root = nucleus::cli::absolute(g.root);
+    return it->second(g, rest);
+  } catch (const std::exception& e) {
+    nucleus::log::error(e.what());
+    if (!nucleus::log::to_stderr()) std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,235 @@
+#include "runtime/store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <algorithm>
+#include <cstdio>
+
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace nucleus {
+
+ProcessId ProcessId::of(pid_t pid) {
+  ProcessId p;
+  if (pid <= 0) return p;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return p;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return p;
+  buf[n] = '\0';
+  char* rp = strrchr(buf, ')');
+  if (!rp) return p;
+  // Fields after ')': state(3) ppid(4) ... starttime(22).
+  char state = 0;
+  unsigned long long start = 0;
+  int field = 2;
+  char* s = rp + 1;
+  char* save = nullptr;
+  for (char* tok = strtok_r(s, " ", &save); tok; tok = strtok_r(nullptr, " ", &save)) {
+    ++field;
+    if (field == 3) state = tok[0];
+    if (field == 22) {
+      start = strtoull(tok, nullptr, 10);
+      break;
+    }
+  }
+  if (state == 'Z' || state == 'X') return p;
+  p.pid = pid;
+  p.start_time = start;
+  return p;
+}
+
+bool ProcessId::alive() const {
+  if (pid <= 0) return false;
+  ProcessId now = of(pid);
+  return now.pid == pid && now.start_time == start_time;
+}
+
+Store::Store(std::string root) : root_(std::move(root)) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+void Store::check_id(const std::string& id) {
+  bool ok = !id.empty() && id != "." && id != ".." && id.size() <= 1024;
+  for (char c : id)
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-' || c == '.'))
+      ok = false;
+  if (!ok) throw Error("invalid container id \"" + id + "\": must match [A-Za-z0-9_+.-]+");
+}
+
+UniqueFd Store::create_dir(const std::string& id) {
+  check_id(id);
+  mkdir_p(root_, 0700);
+  std::string d = dir(id);
+  if (::mkdir(d.c_str(), 0711) < 0) {
+    if (errno == EEXIST) throw Error("container \"" + id + "\" already exists", EEXIST);
+    throw_sys("mkdir " + d);
+  }
+  UniqueFd fd = open_fd(d, O_RDONLY | O_DIRECTORY);
+  if (::flock(fd.get(), LOCK_EX) < 0) throw_sys("lock " + d);
+  return fd;
+}
+
+UniqueFd Store::open_locked(const std::string& id) const {
+  check_id(id);
+  std::string d = dir(id);
+  int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) throw Error("container \"" + id + "\" does not exist", ENOENT);
+    throw_sys("open " + d);
+  }
+  UniqueFd f(fd);
+  if (::flock(fd, LOCK_EX) < 0) throw_sys("lock " + d);
+  struct stat st;
+  // Removed while we waited for the lock.
+  if (::fstat(fd, &st) < 0 || st.st_nlink == 0)
+    throw Error("container \"" + id + "\" does not exist", ENOENT);
+  return f;
+}
+
+bool Store::exists(const std::string& id) const {
+  return path_exists(dir(id));
+}
+
+std::vector<std::string> Store::list() const {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(root_.c_str());
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == ".." || e->d_type != DT_DIR) continue;
+    out.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void Store::remove(const std::string& id) const {
+  remove_tree(dir(id));
+}
+
+namespace {
+using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+void put(Writer& w, const char* k, const std::string& v) {
+  w.Key(k);
+  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+}
+void put_pid(Writer& w, const char* k, const ProcessId& p) {
+  w.Key(k);
+  w.StartObject();
+  w.Key("pid");
+  w.Int(p.pid);
+  w.Key("start");
+  w.Uint64(p.start_time);
+  w.EndObject();
+}
+std::string str(const rapidjson::Value& o, const char* k) {
+  auto it = o.FindMember(k);
+  return it != o.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+ProcessId pid_of(const rapidjson::Value& o, const char* k) {
+  ProcessId p;
+  auto it = o.FindMember(k);
+  if (it == o.MemberEnd() || !it->value.IsObject()) return p;
+  const auto& v = it->value;
+  if (v.HasMember("pid") && v["pid"].IsInt()) p.pid = v["pid"].GetInt();
+  if (v.HasMember("start") && v["start"].IsUint64()) p.start_time = v["start"].GetUint64();
+  return p;
+}
+std::map<std::string, std::string> map_of(const rapidjson::Value& o, const char* k) {
+  std::map<std::string, std::string> m;
+  auto it = o.FindMember(k);
+  if (it == o.MemberEnd() || !it->value.IsObject()) return m;
+  for (auto& e : it->value.GetObject())
+    if (e.value.IsString()) m[e.name.GetString()] = e.value.GetString();
+  return m;
+}
+void put_map(Writer& w, const char* k, const std::map<std::string, std::string>& m) {
+  w.Key(k);
+  w.StartObject();
+  for (auto& [a, b] : m) put(w, a.c_str(), b);
+  w.EndObject();
+}
+}  // namespace
+
+void Store::save(int dirfd, const ContainerRecord& r) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  w.StartObject();
+  put(w, "id", r.id);
+  put(w, "bundle", r.bundle);
+  put(w, "rootfs", r.rootfs);
+  put(w, "created", r.created);
+  put(w, "owner", r.owner);
+  put_pid(w, "init", r.init);
+  put_pid(w, "creator", r.creator);
+  w.Key("created_done");
+  w.Bool(r.created_done);
+  put(w, "cgroup", r.cgroup);
+  put_map(w, "annotations", r.annotations);
+  put_map(w, "namespaces", r.namespaces);
+  w.Key("shares_pid_ns");
+  w.Bool(r.shares_pid_ns);
+  w.EndObject();
+  std::string path = "/proc/self/fd/" + std::to_string(dirfd) + "/state.json";
+  write_file_atomic(path, std::string_view(sb.GetString(), sb.GetSize()), 0600);
+}
+
+ContainerRecord Store::load(int dirfd, const std::string& id) {
+  std::string text;
+  try {
+    text = read_file_at(dirfd, "state.json");
+  } catch (const Error& e) {
+    if (e.code() == ENOENT) {
+      ContainerRecord r;  // killed before the first save: a stopped, empty record
+      r.id = id;
+      return r;
+    }
+    throw;
+  }
+  rapidjson::Document d;
+  d.Parse(text.c_str(), text.size());
+  if (d.HasParseError() || !d.IsObject())
+    throw Error("container \"" + id + "\": state.json is corrupt");
+  ContainerRecord r;
+  r.id = str(d, "id");
+  r.bundle = str(d, "bundle");
+  r.rootfs = str(d, "rootfs");
+  r.created = str(d, "created");
+  r.owner = str(d, "owner");
+  r.init = pid_of(d, "init");
+  r.creator = pid_of(d, "creator");
+  r.created_done =
+      d.HasMember("created_done") && d["created_done"].IsBool() && d["created_done"].GetBool();
+  r.cgroup = str(d, "cgroup");
+  r.annotations = map_of(d, "annotations");
+  r.namespaces = map_of(d, "namespaces");
+  r.shares_pid_ns =
+      d.HasMember("shares_pid_ns") && d["shares_pid_ns"].IsBool() && d["shares_pid_ns"].GetBool();
+  return r;
+}
+
+std::string derive_status(int dirfd, const ContainerRecord& rec, bool frozen) {
+  if (!rec.created_done) return rec.creator.alive() ? "creating" : "stopped";
+  if (!rec.init.alive()) return "stopped";
+  struct stat st;
+  if (::fstatat(dirfd, "exec.fifo", &st, AT_SYMLINK_NOFOLLOW) == 0) return "created";
+  if (frozen) return "paused";
+  return "running";
+}
+
+}  // namespace nucleus

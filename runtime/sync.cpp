@@ -1,0 +1,57 @@
+#include "runtime/sync.hpp"
+
+#include <sys/socket.h>
+
+#include <cstring>
+#include <vector>
+
+#include "runtime/util/error.hpp"
+
+namespace nucleus {
+
+void SyncChannel::make_pair(SyncChannel& parent, SyncChannel& child) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    throw_sys("socketpair for the init sync channel");
+  parent = SyncChannel(UniqueFd(sv[0]));
+  child = SyncChannel(UniqueFd(sv[1]));
+}
+
+void SyncChannel::send(SyncType type, std::string_view payload) {
+  std::string buf(sizeof(uint32_t), '\0');
+  uint32_t t = static_cast<uint32_t>(type);
+  std::memcpy(buf.data(), &t, sizeof t);
+  buf.append(payload.substr(0, 60000));
+  for (;;) {
+    ssize_t n = ::send(fd_.get(), buf.data(), buf.size(), MSG_NOSIGNAL);
+    if (n >= 0) return;
+    if (errno != EINTR) throw_sys("send on init sync channel");
+  }
+}
+
+bool SyncChannel::recv(SyncMsg& msg) {
+  std::vector<char> buf(65536);
+  for (;;) {
+    ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_sys("receive on init sync channel");
+    if (n == 0) return false;
+    if (static_cast<size_t>(n) < sizeof(uint32_t)) throw Error("init sync channel: short message");
+    uint32_t t;
+    std::memcpy(&t, buf.data(), sizeof t);
+    msg.type = static_cast<SyncType>(t);
+    msg.payload.assign(buf.data() + sizeof t, static_cast<size_t>(n) - sizeof t);
+    return true;
+  }
+}
+
+void SyncChannel::expect(SyncType want, std::string_view what) {
+  SyncMsg m;
+  if (!recv(m)) throw Error(std::string(what) + ": the other side exited");
+  if (m.type == SyncType::Error) throw Error(m.payload);
+  if (m.type != want)
+    throw Error(std::string(what) + ": unexpected sync message " +
+                std::to_string(static_cast<uint32_t>(m.type)));
+}
+
+}  // namespace nucleus

@@ -1,0 +1,49 @@
+// The typed channel between `create` (parent) and the container init (child): a SOCK_SEQPACKET
+// socketpair, one message per datagram. An error in the child travels verbatim to the parent,
+// so the user sees the real cause ("mount proc on /proc: permission denied").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "runtime/util/fd.hpp"
+
+namespace nucleus {
+
+enum class SyncType : uint32_t {
+  Go = 1,     // parent -> child: cgroup joined, id maps written; continue
+  Hooks,      // child -> parent: namespaces and mounts ready; run prestart/createRuntime
+  HooksDone,  // parent -> child
+  Ready,      // child -> parent: fully created, now waiting for start
+  Error,      // either way: payload is the message; the receiver fails with it
+  Debug,      // child -> parent: a debug log line
+  Abort,      // parent -> child: give up (a parent-side step failed)
+};
+
+struct SyncMsg {
+  SyncType type;
+  std::string payload;
+};
+
+class SyncChannel {
+ public:
+  SyncChannel() = default;
+  explicit SyncChannel(UniqueFd fd) : fd_(std::move(fd)) {}
+  // A connected pair: [0] for the parent, [1] for the child.
+  static void make_pair(SyncChannel& parent, SyncChannel& child);
+
+  void send(SyncType type, std::string_view payload = {});
+  // Blocks for the next message. Peer gone -> returns false.
+  bool recv(SyncMsg& msg);
+  // Receives the next message and requires it to be `want`; an Error message is rethrown as
+  // nucleus::Error with its text; EOF becomes an Error naming `what`.
+  void expect(SyncType want, std::string_view what);
+  int fd() const { return fd_.get(); }
+  void close() { fd_.reset(); }
+
+ private:
+  UniqueFd fd_;
+};
+
+}  // namespace nucleus

@@ -1,0 +1,110 @@
+#include "runtime/util/paths.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "runtime/util/error.hpp"
+
+namespace nucleus {
+namespace {
+
+int openat2_raw(int dirfd, const std::string& path, int flags, unsigned mode) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string rel = path;
+  while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
+  if (rel.empty()) rel = ".";
+  for (;;) {
+    long fd = ::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how);
+    if (fd >= 0) return static_cast<int>(fd);
+    if (errno != EAGAIN && errno != EINTR) return -1;
+  }
+}
+
+}  // namespace
+
+std::string fd_path(int fd) {
+  return "/proc/self/fd/" + std::to_string(fd);
+}
+
+UniqueFd open_in_root(int rootfd, const std::string& path, int flags, unsigned mode) {
+  int fd = openat2_raw(rootfd, path, flags, mode);
+  if (fd < 0) throw_sys("open " + path + " in the container rootfs");
+  return UniqueFd(fd);
+}
+
+UniqueFd try_open_in_root(int rootfd, const std::string& path, int flags) {
+  int fd = openat2_raw(rootfd, path, flags, 0);
+  if (fd < 0) {
+    if (errno == ENOENT) return UniqueFd();
+    throw_sys("open " + path + " in the container rootfs");
+  }
+  return UniqueFd(fd);
+}
+
+std::string clean_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    std::string c = path.substr(i, j - i);
+    if (c == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!c.empty() && c != ".") {
+      parts.push_back(c);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (auto& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+UniqueFd mkdir_all_in_root(int rootfd, const std::string& path, unsigned mode) {
+  std::string clean = clean_path(path);
+  UniqueFd cur = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+  std::string sofar;
+  size_t i = 1;
+  while (i < clean.size()) {
+    size_t j = clean.find('/', i);
+    if (j == std::string::npos) j = clean.size();
+    std::string comp = clean.substr(i, j - i);
+    sofar += "/" + comp;
+    UniqueFd next = try_open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
+    if (!next) {
+      // cur is a directory inside the root; comp has no slash: mkdirat cannot escape.
+      if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
+        throw_sys("mkdir " + sofar + " in the container rootfs");
+      next = open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
+    }
+    cur = std::move(next);
+    i = j + 1;
+  }
+  return cur;
+}
+
+UniqueFd mkfile_in_root(int rootfd, const std::string& path, unsigned mode) {
+  std::string clean = clean_path(path);
+  UniqueFd existing = try_open_in_root(rootfd, clean, O_PATH);
+  if (existing) return existing;
+  size_t slash = clean.rfind('/');
+  std::string dir = clean.substr(0, slash);
+  std::string name = clean.substr(slash + 1);
+  UniqueFd parent = mkdir_all_in_root(rootfd, dir.empty() ? "/" : dir);
+  UniqueFd dfd = open_in_root(rootfd, dir.empty() ? "/" : dir, O_RDONLY | O_DIRECTORY);
+  int fd = ::openat(dfd.get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0 && errno != EEXIST && errno != ELOOP)
+    throw_sys("create " + clean + " in the container rootfs");
+  if (fd >= 0) ::close(fd);
+  return open_in_root(rootfd, clean, O_PATH);
+}
+
+}  // namespace nucleus
