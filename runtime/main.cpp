@@ -33,6 +33,7 @@ const char* kUsage =
     "  kill     send a signal to the container's init\n"
     "  delete   delete a container and everything it holds\n"
     "  list     list the containers under --root\n"
+    "  exec     run a new process in a running container\n"
     "  ps       list the processes of a container\n"
     "  pause    freeze every process of a container\n"
     "  resume   thaw a paused container\n"
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
        {"kill", nucleus::cli::cmd_kill},     {"delete", nucleus::cli::cmd_delete},
        {"list", nucleus::cli::cmd_list},     {"spec", nucleus::cli::cmd_spec},
        {"pause", nucleus::cli::cmd_pause},   {"resume", nucleus::cli::cmd_resume},
-       {"ps", nucleus::cli::cmd_ps}};
+       {"ps", nucleus::cli::cmd_ps},         {"exec", nucleus::cli::cmd_exec}};
 
   std::string command;
   try {

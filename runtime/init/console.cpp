@@ -31,9 +31,8 @@ static void send_fd(int sock, int fd, const std::string& name) {
   if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_sys("send the pty master to --console-socket");
 }
 
-void setup_console(Context& ctx) {
-  const oci::Process& proc = *ctx.config->process;
-  if (!ctx.console) throw Error("process.terminal is true but no --console-socket was given");
+void setup_console(const oci::Process& proc, UniqueFd& console_socket) {
+  if (!console_socket) throw Error("process.terminal is true but no --console-socket was given");
   UniqueFd master = open_fd("/dev/ptmx", O_RDWR | O_NOCTTY);
   int unlock = 0;
   if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) throw_sys("unlock pty");
@@ -47,9 +46,9 @@ void setup_console(Context& ctx) {
     if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) throw_sys("set the console size");
   }
   if (::fchown(slave.get(), proc.user.uid, proc.user.gid) < 0) throw_sys("chown the pty slave");
-  send_fd(ctx.console.get(), master.get(), "/dev/ptmx");
+  send_fd(console_socket.get(), master.get(), "/dev/ptmx");
   master.reset();
-  ctx.console.reset();
+  console_socket.reset();
   if (::setsid() < 0) throw_sys("setsid");
   if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) throw_sys("set the controlling terminal");
   for (int fd = 0; fd < 3; ++fd)

@@ -93,7 +93,7 @@ void reset_signals() {
     if (ctx.config->hooks)
       run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer");
     finish_rootfs(ctx);
-    if (proc.terminal) setup_console(ctx);
+    if (proc.terminal) setup_console(proc, ctx.console);
     apply_process_attrs(proc);
     if (::chdir(proc.cwd.c_str()) < 0)
       throw Error(

@@ -49,7 +49,8 @@ struct Context {
 void setup_namespaces(Context& ctx);  // namespaces.cpp
 void setup_rootfs(Context& ctx);      // rootfs.cpp: mounts, devices, up to the hooks
 void finish_rootfs(Context& ctx);     // rootfs.cpp: pivot_root, masks, readonly, sysctl
-void setup_console(Context& ctx);     // console.cpp
+// console.cpp: a pty from the container's devpts; master to the console socket, slave as stdio.
+void setup_console(const oci::Process& proc, UniqueFd& console_socket);
 // process.cpp
 struct Prepared {
   std::string exe;  // resolved executable path inside the container

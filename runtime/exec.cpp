@@ -1,0 +1,201 @@
+#include "runtime/exec.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "cgroups/manager.hpp"
+#include "runtime/init/init.hpp"
+#include "runtime/init/namespaces.hpp"
+#include "runtime/log.hpp"
+#include "runtime/store.hpp"
+#include "runtime/sync.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+#include "seccomp/filter.hpp"
+
+namespace nucleus {
+namespace {
+
+const char* proc_ns_name(const std::string& type) {
+  if (type == "network") return "net";
+  if (type == "mount") return "mnt";
+  return type.c_str();
+}
+
+struct Joined {
+  int flag;
+  std::string type;
+  UniqueFd fd;
+};
+
+UniqueFd connect_console(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_sys("socket for the console socket");
+  UniqueFd s(fd);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path)
+    throw Error("console socket " + path + ": path too long");
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+    throw_sys("connect to console socket " + path);
+  return s;
+}
+
+bool has_cap(const std::vector<std::string>& v, const char* name) {
+  return std::find(v.begin(), v.end(), name) != v.end();
+}
+
+[[noreturn]] void exec_child(const oci::Process& proc, std::vector<Joined>& joins,
+                             SyncChannel& sync, UniqueFd& console,
+                             std::optional<seccomp::Filter>& filter, int preserve_fds) {
+  try {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    sync.expect(SyncType::Go, "waiting for the runtime");
+    unsigned first = 3u + static_cast<unsigned>(preserve_fds);
+    ::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC);
+    for (int fd = 3; fd < 3 + preserve_fds; ++fd) {
+      int fl = ::fcntl(fd, F_GETFD);
+      if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+    bool userns = false;
+    for (auto& j : joins) {
+      if (j.flag == CLONE_NEWPID) continue;
+      if (::setns(j.fd.get(), j.flag) < 0)
+        throw_sys("join the container's " + j.type + " namespace");
+      if (j.flag == CLONE_NEWUSER) userns = true;
+      j.fd.reset();
+    }
+    if (userns) {
+      if (::setresgid(0, 0, 0) < 0) throw_sys("setresgid 0 in the container's user namespace");
+      if (::setresuid(0, 0, 0) < 0) throw_sys("setresuid 0 in the container's user namespace");
+    }
+    if (proc.terminal) init::setup_console(proc, console);
+    init::apply_process_attrs(proc);
+    if (proc.oom_score_adj)
+      write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+    if (::chdir(proc.cwd.c_str()) < 0)
+      throw Error(
+          "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed: " + errno_text(errno),
+          errno);
+    bool keep_admin = filter && !proc.no_new_privileges && proc.capabilities &&
+                      !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
+    init::apply_user_and_caps(proc, keep_admin);
+    init::Prepared prepared = init::prepare_process(proc);
+    if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+      throw_sys("prctl PR_SET_NO_NEW_PRIVS");
+    if (filter) filter->load();
+    if (keep_admin) init::drop_kept_sys_admin(proc);
+    init::exec_process(prepared);
+  } catch (const std::exception& e) {
+    try {
+      sync.send(SyncType::Error, e.what());
+    } catch (...) {
+    }
+  }
+  _exit(127);
+}
+
+}  // namespace
+
+oci::Process container_process(const GlobalOptions& g, const std::string& id) {
+  Store store(g.root);
+  UniqueFd dir = store.open_locked(id);
+  oci::Config cfg = oci::parse_config(read_file_at(dir.get(), "config.json"), "config.json");
+  return cfg.process ? *cfg.process : oci::Process{};
+}
+
+pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
+  Store store(g.root);
+  UniqueFd dir = store.open_locked(o.id);
+  ContainerRecord rec = Store::load(dir.get(), o.id);
+  if (!rec.created_done || !rec.init.alive()) throw Error("cannot exec in a stopped container");
+  oci::Config cfg = oci::parse_config(read_file_at(dir.get(), "config.json"), "config.json");
+  if (!cfg.linux) cfg.linux.emplace();
+  std::unique_ptr<cgroups::Manager> cg;
+  if (!rec.cgroup.empty()) {
+    cg = cgroups::open_manager(cgroups::Layout::detect(), rec.cgroup);
+    if (!o.ignore_paused && cg->frozen())
+      throw Error("cannot exec in a paused container (use --ignore-paused to override)");
+  }
+  if (o.process.args.empty()) throw Error("exec: process.args must not be empty");
+  if (o.process.cwd.empty() || o.process.cwd[0] != '/')
+    throw Error("exec: process.cwd must be an absolute path");
+
+  std::optional<seccomp::Filter> filter;
+  if (cfg.linux->seccomp) filter.emplace(seccomp::build(*cfg.linux->seccomp, nullptr));
+
+  // Join what the container's init has, user first and mount last.
+  std::vector<Joined> joins;
+  std::string base = "/proc/" + std::to_string(rec.init.pid) + "/ns/";
+  for (const auto& type : init::namespace_types()) {
+    if (!cfg.linux->find_namespace(type)) continue;
+    int fd = ::open((base + proc_ns_name(type)).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw_sys("open the container's " + type + " namespace");
+    joins.push_back({init::namespace_flag(type), type, UniqueFd(fd)});
+  }
+  if (!rec.init.alive()) throw Error("cannot exec in a stopped container");
+
+  UniqueFd console;
+  if (o.process.terminal) {
+    if (o.console_fd >= 0)
+      console.reset(::fcntl(o.console_fd, F_DUPFD_CLOEXEC, 3));
+    else if (!o.console_socket.empty())
+      console = connect_console(o.console_socket);
+    else
+      throw Error("process.terminal is true: --console-socket is required to receive the pty");
+  }
+
+  SyncChannel parent, child;
+  SyncChannel::make_pair(parent, child);
+  UniqueFd own_pidns;
+  for (auto& j : joins) {
+    if (j.flag != CLONE_NEWPID) continue;
+    own_pidns = open_fd("/proc/self/ns/pid", O_RDONLY);
+    if (::setns(j.fd.get(), CLONE_NEWPID) < 0) throw_sys("join the container's pid namespace");
+  }
+  long pid = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (pid == 0) {
+    parent.close();
+    exec_child(o.process, joins, child, console, filter, o.preserve_fds);
+  }
+  int err = errno;
+  if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
+  if (pid < 0) throw_sys("clone the exec process", err);
+  child.close();
+  console.reset();
+  try {
+    if (cg) cg->add_process(static_cast<pid_t>(pid));
+  } catch (...) {
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    throw;
+  }
+  parent.send(SyncType::Go);
+  // The channel closes on a successful exec (close-on-exec); an error arrives as a message.
+  SyncMsg m;
+  if (parent.recv(m)) {
+    ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    throw Error(m.type == SyncType::Error ? m.payload : "exec: unexpected sync message");
+  }
+  if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);
+  return static_cast<pid_t>(pid);
+}
+
+}  // namespace nucleus
