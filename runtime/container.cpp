@@ -25,6 +25,7 @@
 #include "runtime/sync.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/socket.hpp"
 #include "seccomp/filter.hpp"
 
 namespace nucleus {
@@ -40,19 +41,6 @@ oci::State make_state(const ContainerRecord& rec, const std::string& status, pid
   s.created = rec.created;
   s.owner = rec.owner;
   s.annotations = rec.annotations;
-  return s;
-}
-
-UniqueFd connect_unix(const std::string& path, const std::string& what) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_sys("socket for " + what);
-  UniqueFd s(fd);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) throw Error(what + " " + path + ": path too long");
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-    throw_sys("connect to " + what + " " + path);
   return s;
 }
 
@@ -244,6 +232,8 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   else if (!o.console_socket.empty() && cfg.process->terminal)
     ctx.console = connect_unix(o.console_socket, "console socket");
 
+  if (linux.seccomp && !linux.seccomp->listener_path.empty())
+    ctx.seccomp_listener = connect_unix(linux.seccomp->listener_path, "seccomp listener");
   SyncChannel parent, child;
   SyncChannel::make_pair(parent, child);
   ctx.sync = std::move(child);
@@ -268,6 +258,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   ctx.sync.close();
   ctx.state_dir.reset();
   ctx.console.reset();
+  ctx.seccomp_listener.reset();
 
   cg->add_process(static_cast<pid_t>(pid));
   if (ctx.clone_flags & CLONE_NEWUSER) init::write_id_maps(static_cast<pid_t>(pid), linux);
@@ -294,7 +285,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
         run_hooks(cfg.hooks->prestart, st, "prestart");
         run_hooks(cfg.hooks->create_runtime, st, "createRuntime");
       }
-      parent.send(SyncType::HooksDone, st);
+      parent.send(SyncType::HooksDone, std::to_string(pid) + "\n" + st);
       continue;
     }
     if (m.type == SyncType::Ready) break;

@@ -23,6 +23,7 @@
 #include "runtime/sync.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/socket.hpp"
 #include "seccomp/filter.hpp"
 
 namespace nucleus {
@@ -39,20 +40,6 @@ struct Joined {
   std::string type;
   UniqueFd fd;
 };
-
-UniqueFd connect_console(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_sys("socket for the console socket");
-  UniqueFd s(fd);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path)
-    throw Error("console socket " + path + ": path too long");
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-    throw_sys("connect to console socket " + path);
-  return s;
-}
 
 bool has_cap(const std::vector<std::string>& v, const char* name) {
   return std::find(v.begin(), v.end(), name) != v.end();
@@ -157,7 +144,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     if (o.console_fd >= 0)
       console.reset(::fcntl(o.console_fd, F_DUPFD_CLOEXEC, 3));
     else if (!o.console_socket.empty())
-      console = connect_console(o.console_socket);
+      console = connect_unix(o.console_socket, "console socket");
     else
       throw Error("process.terminal is true: --console-socket is required to receive the pty");
   }

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/socket.hpp"
 
 namespace nucleus::cli {
 namespace {
@@ -82,20 +83,7 @@ ConsolePair ConsolePair::make() {
 
 UniqueFd ConsolePair::receive_master() {
   theirs.reset();
-  char data[256];
-  iovec iov{data, sizeof data};
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = buf;
-  msg.msg_controllen = sizeof buf;
-  if (::recvmsg(ours.get(), &msg, MSG_CMSG_CLOEXEC) < 0) throw_sys("receive the pty master");
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) throw Error("receive the pty master: no fd was sent");
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-  return UniqueFd(fd);
+  return recv_fd(ours.get());
 }
 
 int wait_foreground(pid_t pid, const ForwardedSignals& sigs, UniqueFd master) {

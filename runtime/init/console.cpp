@@ -11,25 +11,9 @@
 #include "runtime/init/init.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/socket.hpp"
 
 namespace nucleus::init {
-
-static void send_fd(int sock, int fd, const std::string& name) {
-  msghdr msg{};
-  iovec iov{const_cast<char*>(name.data()), name.size()};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char buf[CMSG_SPACE(sizeof(int))];
-  std::memset(buf, 0, sizeof buf);
-  msg.msg_control = buf;
-  msg.msg_controllen = sizeof buf;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  if (::sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) throw_sys("send the pty master to --console-socket");
-}
 
 void setup_console(const oci::Process& proc, UniqueFd& console_socket) {
   if (!console_socket) throw Error("process.terminal is true but no --console-socket was given");

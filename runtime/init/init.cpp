@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "oci/state.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/socket.hpp"
 
 namespace nucleus::init {
 namespace {
@@ -69,6 +71,44 @@ void reset_signals() {
   }
 }
 
+// HooksDone carries "PID\nSTATE-JSON": the init's host pid and the state hooks receive.
+void receive_state(Context& ctx) {
+  SyncMsg m;
+  if (!ctx.sync.recv(m)) throw Error("waiting for prestart hooks: the runtime exited");
+  if (m.type == SyncType::Error) throw Error(m.payload);
+  if (m.type != SyncType::HooksDone) throw Error("waiting for prestart hooks: unexpected message");
+  auto nl = m.payload.find('\n');
+  ctx.host_pid = static_cast<pid_t>(std::stol(m.payload.substr(0, nl)));
+  ctx.state_json = nl == std::string::npos ? "" : m.payload.substr(nl + 1);
+}
+
+std::string json_string(const std::string& s) {
+  std::string o = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\')
+      o += '\\', o += static_cast<char>(c);
+    else if (c < 0x20) {
+      char b[8];
+      snprintf(b, sizeof b, "\\u%04x", c);
+      o += b;
+    } else
+      o += static_cast<char>(c);
+  }
+  return o + "\"";
+}
+
+// runtime-spec seccomp listener protocol: one message, the notify fd as SCM_RIGHTS and a
+// containerProcessState JSON naming it "seccompFd".
+void send_to_listener(Context& ctx, int notify_fd) {
+  const auto& sc = *ctx.config->linux->seccomp;
+  std::string payload = std::string("{\"ociVersion\":\"") + oci::kSpecVersion +
+                        "\",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(ctx.host_pid) +
+                        ",\"metadata\":" + json_string(sc.listener_metadata) +
+                        ",\"state\":" + (ctx.state_json.empty() ? "{}" : ctx.state_json) + "}";
+  send_fd(ctx.seccomp_listener.get(), notify_fd, payload);
+  ctx.seccomp_listener.reset();
+}
+
 }  // namespace
 
 [[noreturn]] void run(Context& ctx) {
@@ -89,7 +129,7 @@ void reset_signals() {
     if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
     setup_rootfs(ctx);
     ctx.sync.send(SyncType::Hooks);
-    ctx.sync.expect(SyncType::HooksDone, "waiting for prestart hooks");
+    receive_state(ctx);
     if (ctx.config->hooks)
       run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer");
     finish_rootfs(ctx);
@@ -122,7 +162,7 @@ void reset_signals() {
     set_stop_handlers(false);
     if (ctx.seccomp) {
       UniqueFd notify = ctx.seccomp->load();
-      (void)notify;
+      if (notify && ctx.seccomp_listener) send_to_listener(ctx, notify.get());
     }
     if (keep_admin) drop_kept_sys_admin(proc);
     exec_process(prepared);

@@ -40,7 +40,9 @@ struct Context {
   std::string cgroup_path;  // the container's cgroup, relative to the hierarchy roots
   std::map<std::string, std::string> cgroup_v1;  // controller -> mount point (for cgroup mounts)
   std::string cgroup_v2;                         // cgroup2 mount point, if any
-  std::string state_json;  // spec state for createContainer/startContainer hooks
+  std::string state_json;  // spec state for createContainer/startContainer hooks (from HooksDone)
+  pid_t host_pid = 0;      // the init's pid in the runtime's pid namespace (from HooksDone)
+  UniqueFd seccomp_listener;  // connected linux.seccomp.listenerPath, when set
 };
 
 [[noreturn]] void run(Context& ctx);
