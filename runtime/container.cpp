@@ -19,6 +19,7 @@
 #include "cgroups/manager.hpp"
 #include "oci/config.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/idmap.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/namespaces.hpp"
 #include "runtime/log.hpp"
@@ -263,6 +264,9 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   cg->add_process(static_cast<pid_t>(pid));
   if (ctx.clone_flags & CLONE_NEWUSER) init::write_id_maps(static_cast<pid_t>(pid), linux);
   rec.init = ProcessId::of(static_cast<pid_t>(pid));
+  if (config_uses_idmap(cfg))
+    for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
+      parent.send(SyncType::MountFd, std::to_string(index), tree.get());
   parent.send(SyncType::Go);
 
   for (;;) {

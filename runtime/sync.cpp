@@ -17,13 +17,28 @@ void SyncChannel::make_pair(SyncChannel& parent, SyncChannel& child) {
   child = SyncChannel(UniqueFd(sv[1]));
 }
 
-void SyncChannel::send(SyncType type, std::string_view payload) {
+void SyncChannel::send(SyncType type, std::string_view payload, int fd) {
   std::string buf(sizeof(uint32_t), '\0');
   uint32_t t = static_cast<uint32_t>(type);
   std::memcpy(buf.data(), &t, sizeof t);
   buf.append(payload.substr(0, 60000));
+  iovec iov{buf.data(), buf.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+  if (fd >= 0) {
+    std::memset(cbuf, 0, sizeof cbuf);
+    msg.msg_control = cbuf;
+    msg.msg_controllen = sizeof cbuf;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
   for (;;) {
-    ssize_t n = ::send(fd_.get(), buf.data(), buf.size(), MSG_NOSIGNAL);
+    ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
     if (n >= 0) return;
     if (errno != EINTR) throw_sys("send on init sync channel");
   }
@@ -32,7 +47,14 @@ void SyncChannel::send(SyncType type, std::string_view payload) {
 bool SyncChannel::recv(SyncMsg& msg) {
   std::vector<char> buf(65536);
   for (;;) {
-    ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
+    iovec iov{buf.data(), buf.size()};
+    msghdr hdr{};
+    hdr.msg_iov = &iov;
+    hdr.msg_iovlen = 1;
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+    hdr.msg_control = cbuf;
+    hdr.msg_controllen = sizeof cbuf;
+    ssize_t n = ::recvmsg(fd_.get(), &hdr, MSG_CMSG_CLOEXEC);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw_sys("receive on init sync channel");
     if (n == 0) return false;
@@ -41,6 +63,13 @@ bool SyncChannel::recv(SyncMsg& msg) {
     std::memcpy(&t, buf.data(), sizeof t);
     msg.type = static_cast<SyncType>(t);
     msg.payload.assign(buf.data() + sizeof t, static_cast<size_t>(n) - sizeof t);
+    msg.fd.reset();
+    if (cmsghdr* c = CMSG_FIRSTHDR(&hdr);
+        c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      msg.fd.reset(fd);
+    }
     return true;
   }
 }

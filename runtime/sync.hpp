@@ -19,11 +19,13 @@ enum class SyncType : uint32_t {
   Error,      // either way: payload is the message; the receiver fails with it
   Debug,      // child -> parent: a debug log line
   Abort,      // parent -> child: give up (a parent-side step failed)
+  MountFd,    // parent -> child: a prepared (idmapped) mount tree; payload = mount index
 };
 
 struct SyncMsg {
   SyncType type;
   std::string payload;
+  UniqueFd fd;  // passed with SCM_RIGHTS (MountFd)
 };
 
 class SyncChannel {
@@ -33,7 +35,7 @@ class SyncChannel {
   // A connected pair: [0] for the parent, [1] for the child.
   static void make_pair(SyncChannel& parent, SyncChannel& child);
 
-  void send(SyncType type, std::string_view payload = {});
+  void send(SyncType type, std::string_view payload = {}, int fd = -1);
   // Blocks for the next message. Peer gone -> returns false.
   bool recv(SyncMsg& msg);
   // Receives the next message and requires it to be `want`; an Error message is rethrown as

@@ -121,7 +121,14 @@ void send_to_listener(Context& ctx, int notify_fd) {
     // (and /proc/self/exe, the runtime binary, with them).
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     sanitize_fds(ctx.preserve_fds);
-    ctx.sync.expect(SyncType::Go, "waiting for the runtime");
+    for (;;) {  // prepared mount trees, then Go
+      SyncMsg m;
+      if (!ctx.sync.recv(m)) throw Error("waiting for the runtime: it exited");
+      if (m.type == SyncType::Error) throw Error(m.payload);
+      if (m.type == SyncType::Go) break;
+      if (m.type != SyncType::MountFd || !m.fd) throw Error("waiting for the runtime: bad message");
+      ctx.idmap_trees[std::stoul(m.payload)] = std::move(m.fd);
+    }
     const oci::Process& proc = *ctx.config->process;
     setup_namespaces(ctx);
     if (proc.oom_score_adj)

@@ -134,7 +134,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
   }
 }
 
-void mount_one(Context& ctx, int rootfd, const oci::Mount& m) {
+void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
   MountOptions o = parse_mount_options(m.options);
   std::string type = m.type;
   if (type == "bind") o.bind = true;
@@ -153,9 +153,17 @@ void mount_one(Context& ctx, int rootfd, const oci::Mount& m) {
     struct stat st;
     if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
     target = S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, dest) : mkfile_in_root(rootfd, dest);
-    if (o.idmap) throw Error("mounts[" + dest + "]: idmap mounts are not supported yet");
-    do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), "",
-             shown);
+    if (o.idmap) {
+      auto it = ctx.idmap_trees.find(index);
+      if (it == ctx.idmap_trees.end()) throw Error(shown + ": idmapped tree missing");
+      if (::syscall(SYS_move_mount, it->second.get(), "", AT_FDCWD, fd_path(target.get()).c_str(),
+                    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        throw_sys(shown + " (idmapped)");
+      ctx.idmap_trees.erase(it);
+    } else {
+      do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), "",
+               shown);
+    }
     unsigned long extra = o.flags & ~(MS_REMOUNT);
     if (extra || o.clear) {
       UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
@@ -286,7 +294,7 @@ void setup_rootfs(Context& ctx) {
   do_mount(ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "",
            "bind mount rootfs " + ctx.rootfs);
   UniqueFd rootfd = open_fd(ctx.rootfs, O_PATH | O_DIRECTORY);
-  for (const auto& m : cfg.mounts) mount_one(ctx, rootfd.get(), m);
+  for (size_t i = 0; i < cfg.mounts.size(); ++i) mount_one(ctx, rootfd.get(), cfg.mounts[i], i);
   if (needs_dev_setup(cfg)) setup_dev(ctx, rootfd.get());
 }
 

@@ -1,0 +1,100 @@
+#include "runtime/idmap.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/init/mount_options.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace nucleus {
+namespace {
+
+std::string format_map(const std::vector<oci::IDMapping>& m) {
+  std::string s;
+  for (const auto& e : m)
+    s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " +
+         std::to_string(e.size) + "\n";
+  return s;
+}
+
+}  // namespace
+
+bool config_uses_idmap(const oci::Config& cfg) {
+  for (const auto& m : cfg.mounts)
+    if (init::parse_mount_options(m.options).idmap) return true;
+  return false;
+}
+
+UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
+                     const std::vector<oci::IDMapping>& gids) {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_sys("pipe for an idmap user namespace");
+  UniqueFd r(pipefd[0]), w(pipefd[1]);
+  long pid = ::syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (pid == 0) {
+    char c;
+    w.reset();
+    ssize_t n = ::read(r.get(), &c, 1);  // wait until the parent has what it needs
+    _exit(n < 0 ? 1 : 0);
+  }
+  if (pid < 0) throw_sys("clone a user namespace for an idmapped mount");
+  r.reset();
+  struct Reap {
+    pid_t p;
+    ~Reap() {
+      ::kill(p, SIGKILL);
+      ::waitpid(p, nullptr, 0);
+    }
+  } reap{static_cast<pid_t>(pid)};
+  std::string base = "/proc/" + std::to_string(pid);
+  write_file(base + "/uid_map", format_map(uids));
+  write_file(base + "/setgroups", "deny");
+  write_file(base + "/gid_map", format_map(gids));
+  return open_fd(base + "/ns/user", O_RDONLY);
+}
+
+std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
+                                                   const std::string& bundle, pid_t container_pid) {
+  std::map<size_t, UniqueFd> out;
+  UniqueFd container_userns;
+  for (size_t i = 0; i < cfg.mounts.size(); ++i) {
+    const oci::Mount& m = cfg.mounts[i];
+    auto o = init::parse_mount_options(m.options);
+    if (!o.idmap) continue;
+    std::string field = "mounts[" + std::to_string(i) + "]";
+    UniqueFd userns;
+    if (!m.uid_mappings.empty() || !m.gid_mappings.empty()) {
+      userns = make_userns(m.uid_mappings, m.gid_mappings);
+    } else {
+      if (!cfg.linux || !cfg.linux->find_namespace("user"))
+        throw Error("config.json: " + field +
+                    ": idmap needs uidMappings/gidMappings or a user namespace");
+      if (!container_userns)
+        container_userns = open_fd("/proc/" + std::to_string(container_pid) + "/ns/user", O_RDONLY);
+      userns.reset(::fcntl(container_userns.get(), F_DUPFD_CLOEXEC, 3));
+    }
+    std::string src = m.source;
+    if (!src.empty() && src[0] != '/') src = bundle + "/" + src;
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                     (o.recursive_idmap || o.recursive_bind ? AT_RECURSIVE : 0);
+    long fd = ::syscall(SYS_open_tree, AT_FDCWD, src.c_str(), flags);
+    if (fd < 0) throw_sys(field + ": open_tree " + src);
+    UniqueFd tree(static_cast<int>(fd));
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<uint64_t>(userns.get());
+    unsigned at = AT_EMPTY_PATH | (o.recursive_idmap ? AT_RECURSIVE : 0);
+    if (::syscall(SYS_mount_setattr, tree.get(), "", at, &attr, sizeof attr) < 0)
+      throw_sys(field + ": idmap " + src + " (the filesystem or kernel may not support it)");
+    out.emplace(i, std::move(tree));
+  }
+  return out;
+}
+
+}  // namespace nucleus

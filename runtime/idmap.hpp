@@ -1,0 +1,26 @@
+// Idmapped mounts ("idmap"/"ridmap" options): the runtime (in the host user namespace) clones
+// the source tree detached (open_tree), sets MOUNT_ATTR_IDMAP with a user namespace carrying
+// the mount's mappings, and hands the fd to the init, which move_mount()s it into place.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+
+#include "oci/config.hpp"
+#include "runtime/util/fd.hpp"
+
+namespace nucleus {
+
+// A user namespace fd with the given mappings (made by a short-lived helper process).
+UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
+                     const std::vector<oci::IDMapping>& gids);
+
+// For each mount (by index) with idmap/ridmap: a detached, idmapped mount tree. Mounts without
+// their own mappings use the container's user namespace (container_pid's), as the spec says.
+std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
+                                                   const std::string& bundle, pid_t container_pid);
+
+bool config_uses_idmap(const oci::Config& cfg);
+
+}  // namespace nucleus
