@@ -24,6 +24,7 @@
 #include "runtime/init/namespaces.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sync.hpp"
+#include "runtime/tracer.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/socket.hpp"
@@ -235,6 +236,16 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
 
   if (linux.seccomp && !linux.seccomp->listener_path.empty())
     ctx.seccomp_listener = connect_unix(linux.seccomp->listener_path, "seccomp listener");
+  std::string trace_out = o.seccomp_trace;
+  if (trace_out.empty() && cfg.annotations.count(kTraceAnnotation))
+    trace_out = cfg.annotations.at(kTraceAnnotation);
+  if (!trace_out.empty() && trace_out[0] != '/')
+    throw Error("annotation " + std::string(kTraceAnnotation) + ": must be an absolute path");
+  TraceSockets trace;
+  if (!trace_out.empty()) {
+    trace = TraceSockets::make();
+    ctx.trace_sock = std::move(trace.init_end);
+  }
   SyncChannel parent, child;
   SyncChannel::make_pair(parent, child);
   ctx.sync = std::move(child);
@@ -260,6 +271,11 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   ctx.state_dir.reset();
   ctx.console.reset();
   ctx.seccomp_listener.reset();
+  ctx.trace_sock.reset();
+  if (!trace_out.empty()) {
+    rec.tracer = spawn_tracer(static_cast<pid_t>(pid), trace_out, std::move(trace.tracer_end));
+    Store::save(dir.get(), rec);
+  }
 
   cg->add_process(static_cast<pid_t>(pid));
   if (ctx.clone_flags & CLONE_NEWUSER) init::write_id_maps(static_cast<pid_t>(pid), linux);
@@ -424,6 +440,9 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
     }
   }
   if (cg) cg->destroy();
+  // Trace mode: the tracer writes its file once the last traced process is gone.
+  if (rec.tracer.alive() && !wait_gone(rec.tracer, 10000))
+    log::warn("seccomp tracer of " + id + " did not finish in 10s");
   store.remove(id);
 }
 

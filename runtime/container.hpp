@@ -30,6 +30,7 @@ struct CreateOptions {
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
+  std::string seccomp_trace;  // --seccomp-trace FILE (absolute); the annotation also works
 };
 
 // Creates the container; returns the init's pid (a child of the calling process). On failure

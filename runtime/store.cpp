@@ -177,6 +177,7 @@ void Store::save(int dirfd, const ContainerRecord& r) {
   put(w, "owner", r.owner);
   put_pid(w, "init", r.init);
   put_pid(w, "creator", r.creator);
+  put_pid(w, "tracer", r.tracer);
   w.Key("created_done");
   w.Bool(r.created_done);
   put(w, "cgroup", r.cgroup);
@@ -213,6 +214,7 @@ ContainerRecord Store::load(int dirfd, const std::string& id) {
   r.owner = str(d, "owner");
   r.init = pid_of(d, "init");
   r.creator = pid_of(d, "creator");
+  r.tracer = pid_of(d, "tracer");
   r.created_done =
       d.HasMember("created_done") && d["created_done"].IsBool() && d["created_done"].GetBool();
   r.cgroup = str(d, "cgroup");

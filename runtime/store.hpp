@@ -37,6 +37,7 @@ struct ContainerRecord {
   // Namespaces the container uses, type -> path ("" = its own), for exec and delete.
   std::map<std::string, std::string> namespaces;
   bool shares_pid_ns = false;  // joined an existing pid namespace
+  ProcessId tracer;            // trace mode's supervisor, until it has written its file
 };
 
 class Store {

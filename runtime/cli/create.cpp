@@ -16,7 +16,9 @@ po::options_description create_options(const char* title) {
       "no-pivot", po::bool_switch(), "use MS_MOVE + chroot instead of pivot_root")(
       "no-new-keyring", po::bool_switch(), "keep the caller's session keyring")(
       "preserve-fds", po::value<int>()->default_value(0),
-      "pass N extra fds (from 3) to the container");
+      "pass N extra fds (from 3) to the container")(
+      "seccomp-trace", po::value<std::string>()->default_value(""),
+      "trace mode: record every syscall of the container into FILE (NDJSON)");
   return d;
 }
 
@@ -33,6 +35,8 @@ CreateOptions create_options_from(const Parsed& p) {
   o.no_new_keyring = p.vm["no-new-keyring"].as<bool>();
   o.preserve_fds = p.vm["preserve-fds"].as<int>();
   if (o.preserve_fds < 0) throw Error("--preserve-fds must not be negative");
+  o.seccomp_trace = p.vm["seccomp-trace"].as<std::string>();
+  if (!o.seccomp_trace.empty()) o.seccomp_trace = absolute(o.seccomp_trace);
   return o;
 }
 

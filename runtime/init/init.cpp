@@ -13,6 +13,7 @@
 
 #include "oci/state.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/tracer.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/socket.hpp"
@@ -146,8 +147,8 @@ void send_to_listener(Context& ctx, int notify_fd) {
       throw Error(
           "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed: " + errno_text(errno),
           errno);
-    bool keep_admin = ctx.seccomp && !proc.no_new_privileges && proc.capabilities &&
-                      !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
+    bool keep_admin = (ctx.seccomp || ctx.trace_sock) && !proc.no_new_privileges &&
+                      proc.capabilities && !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
     apply_user_and_caps(proc, keep_admin);
     Prepared prepared = prepare_process(proc);
     if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -167,6 +168,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (ctx.config->hooks)
       run_hooks(ctx.config->hooks->start_container, ctx.state_json, "startContainer");
     set_stop_handlers(false);
+    if (ctx.trace_sock) init_start_trace(ctx.trace_sock.get());
     if (ctx.seccomp) {
       UniqueFd notify = ctx.seccomp->load();
       if (notify && ctx.seccomp_listener) send_to_listener(ctx, notify.get());

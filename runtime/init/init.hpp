@@ -42,8 +42,10 @@ struct Context {
   std::string cgroup_v2;                         // cgroup2 mount point, if any
   std::string state_json;  // spec state for createContainer/startContainer hooks (from HooksDone)
   pid_t host_pid = 0;      // the init's pid in the runtime's pid namespace (from HooksDone)
-  UniqueFd seccomp_listener;               // connected linux.seccomp.listenerPath, when set
-  std::map<size_t, UniqueFd> idmap_trees;  // mount index -> detached idmapped tree (MountFd)
+  UniqueFd seccomp_listener;  // connected linux.seccomp.listenerPath, when set
+  std::map<size_t, UniqueFd> idmap_trees;
+  UniqueFd trace_sock;  // trace mode: the tracer's socket (runtime/tracer.hpp)  // mount index ->
+                        // detached idmapped tree (MountFd)
 };
 
 [[noreturn]] void run(Context& ctx);
