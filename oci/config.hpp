@@ -50,7 +50,8 @@ struct ConsoleSize {
 };
 
 struct Scheduler {
-  std::string policy;  // SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_ISO, SCHED_IDLE, SCHED_DEADLINE
+  std::string policy;  // SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_ISO, SCHED_IDLE,
+                       // SCHED_DEADLINE
   int32_t nice = 0;
   int32_t priority = 0;
   std::vector<std::string> flags;  // SCHED_FLAG_*

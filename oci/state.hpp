@@ -1,9 +1,9 @@
 // The runtime-spec state object, written as runc writes it (`state` command, hooks' stdin).
 #pragma once
 
+#include <sys/types.h>
 #include <map>
 #include <string>
-#include <sys/types.h>
 
 namespace nucleus::oci {
 

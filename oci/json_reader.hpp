@@ -1,0 +1,122 @@
+// Typed, path-aware access to a RapidJSON tree: every error names the source file and the JSON
+// path ("config.json: process.user.uid: must be an unsigned 32-bit integer").
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oci/config.hpp"
+
+namespace nucleus::oci::detail {
+
+using Value = rapidjson::Value;
+
+inline constexpr size_t kMaxString = 1 << 20;  // hostile configs stay cheap
+inline constexpr size_t kMaxArray = 65536;
+
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void fail(const std::string& path, const std::string& msg) const {
+    throw ConfigError(source_ + ": " + (path.empty() ? "" : path + ": ") + msg);
+  }
+  // The member, or nullptr when absent or JSON null.
+  const Value* get(const Value& obj, const char* key) const {
+    auto it = obj.FindMember(key);
+    if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
+    return &it->value;
+  }
+  static std::string join(const std::string& path, const char* key) {
+    return path.empty() ? key : path + "." + key;
+  }
+  static std::string index(const std::string& path, size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+  }
+
+  void object(const Value& v, const std::string& path) const {
+    if (!v.IsObject()) fail(path, "must be an object");
+  }
+  std::string str(const Value& v, const std::string& path) const {
+    if (!v.IsString()) fail(path, "must be a string");
+    if (v.GetStringLength() > kMaxString) fail(path, "too long (more than 1 MiB)");
+    std::string s(v.GetString(), v.GetStringLength());
+    if (s.find('\0') != std::string::npos) fail(path, "must not contain a NUL byte");
+    return s;
+  }
+  bool boolean(const Value& v, const std::string& path) const {
+    if (!v.IsBool()) fail(path, "must be a boolean");
+    return v.GetBool();
+  }
+  uint32_t u32(const Value& v, const std::string& path) const {
+    if (!v.IsUint()) fail(path, "must be an unsigned 32-bit integer");
+    return v.GetUint();
+  }
+  uint16_t u16(const Value& v, const std::string& path) const {
+    if (!v.IsUint() || v.GetUint() > 0xffff) fail(path, "must be an unsigned 16-bit integer");
+    return static_cast<uint16_t>(v.GetUint());
+  }
+  int32_t i32(const Value& v, const std::string& path) const {
+    if (!v.IsInt()) fail(path, "must be a 32-bit integer");
+    return v.GetInt();
+  }
+  int64_t i64(const Value& v, const std::string& path) const {
+    if (!v.IsInt64()) fail(path, "must be a 64-bit integer");
+    return v.GetInt64();
+  }
+  uint64_t u64(const Value& v, const std::string& path) const {
+    if (!v.IsUint64()) fail(path, "must be an unsigned 64-bit integer");
+    return v.GetUint64();
+  }
+  const Value::ConstArray array(const Value& v, const std::string& path) const {
+    if (!v.IsArray()) fail(path, "must be an array");
+    if (v.Size() > kMaxArray) fail(path, "too many entries (more than 65536)");
+    return v.GetArray();
+  }
+  std::vector<std::string> strings(const Value& v, const std::string& path) const {
+    std::vector<std::string> out;
+    size_t i = 0;
+    for (const auto& e : array(v, path)) out.push_back(str(e, index(path, i++)));
+    return out;
+  }
+  std::map<std::string, std::string> string_map(const Value& v, const std::string& path) const {
+    object(v, path);
+    if (v.MemberCount() > kMaxArray) fail(path, "too many entries (more than 65536)");
+    std::map<std::string, std::string> out;
+    for (const auto& m : v.GetObject()) {
+      std::string key(m.name.GetString(), m.name.GetStringLength());
+      if (key.size() > kMaxString) fail(path, "key too long (more than 1 MiB)");
+      out[key] = str(m.value, path + "." + key);
+    }
+    return out;
+  }
+
+  // Optional helpers: assign when the member is present.
+  template <class T, class F>
+  void opt(const Value& obj, const std::string& path, const char* key, T& out, F conv) const {
+    if (const Value* v = get(obj, key)) out = (this->*conv)(*v, join(path, key));
+  }
+
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+};
+
+// Parses text into a document; invalid JSON names the offset.
+void parse_document(rapidjson::Document& d, std::string_view json, const Reader& r);
+
+// Per-object parsers, shared by config.json, process.json and resources.json.
+Process parse_process_value(const Value& v, const std::string& path, const Reader& r);
+Resources parse_resources_value(const Value& v, const std::string& path, const Reader& r);
+Seccomp parse_seccomp_value(const Value& v, const std::string& path, const Reader& r);
+Linux parse_linux_value(const Value& v, const std::string& path, const Reader& r);
+std::vector<IDMapping> parse_mappings(const Value& v, const std::string& path, const Reader& r);
+Hook parse_hook(const Value& v, const std::string& path, const Reader& r);
+
+}  // namespace nucleus::oci::detail

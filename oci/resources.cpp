@@ -1,0 +1,229 @@
+// linux.resources (and `update --resources`).
+#include "oci/json_reader.hpp"
+
+namespace nucleus::oci::detail {
+namespace {
+
+template <class T>
+void opt_set(const Reader& r, const Value& v, const std::string& path, const char* key,
+             std::optional<T>& out, T (Reader::*conv)(const Value&, const std::string&) const) {
+  if (const Value* m = r.get(v, key)) out = (r.*conv)(*m, Reader::join(path, key));
+}
+
+std::vector<ThrottleDevice> throttles(const Value& v, const std::string& path, const Reader& r) {
+  std::vector<ThrottleDevice> out;
+  size_t i = 0;
+  for (const auto& e : r.array(v, path)) {
+    std::string ip = Reader::index(path, i++);
+    r.object(e, ip);
+    ThrottleDevice t;
+    r.opt(e, ip, "major", t.major, &Reader::i64);
+    r.opt(e, ip, "minor", t.minor, &Reader::i64);
+    r.opt(e, ip, "rate", t.rate, &Reader::u64);
+    out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace
+
+Resources parse_resources_value(const Value& v, const std::string& path, const Reader& r) {
+  r.object(v, path);
+  Resources res;
+  if (const Value* d = r.get(v, "devices")) {
+    std::string dp = Reader::join(path, "devices");
+    size_t i = 0;
+    for (const auto& e : r.array(*d, dp)) {
+      std::string ip = Reader::index(dp, i++);
+      r.object(e, ip);
+      DeviceCgroupRule rule;
+      const Value* allow = r.get(e, "allow");
+      if (!allow) r.fail(Reader::join(ip, "allow"), "required");
+      rule.allow = r.boolean(*allow, Reader::join(ip, "allow"));
+      r.opt(e, ip, "type", rule.type, &Reader::str);
+      if (!rule.type.empty() && rule.type != "a" && rule.type != "c" && rule.type != "b")
+        r.fail(Reader::join(ip, "type"), "must be one of a, c, b");
+      opt_set(r, e, ip, "major", rule.major, &Reader::i64);
+      opt_set(r, e, ip, "minor", rule.minor, &Reader::i64);
+      r.opt(e, ip, "access", rule.access, &Reader::str);
+      if (rule.access.find_first_not_of("rwm") != std::string::npos)
+        r.fail(Reader::join(ip, "access"), "must be a combination of r, w, m");
+      res.devices.push_back(rule);
+    }
+  }
+  if (const Value* m = r.get(v, "memory")) {
+    std::string mp = Reader::join(path, "memory");
+    r.object(*m, mp);
+    MemoryResources mem;
+    opt_set(r, *m, mp, "limit", mem.limit, &Reader::i64);
+    opt_set(r, *m, mp, "reservation", mem.reservation, &Reader::i64);
+    opt_set(r, *m, mp, "swap", mem.swap, &Reader::i64);
+    opt_set(r, *m, mp, "kernel", mem.kernel, &Reader::i64);
+    opt_set(r, *m, mp, "kernelTCP", mem.kernel_tcp, &Reader::i64);
+    opt_set(r, *m, mp, "swappiness", mem.swappiness, &Reader::u64);
+    if (mem.swappiness && *mem.swappiness > 100)
+      r.fail(Reader::join(mp, "swappiness"), "must be between 0 and 100");
+    opt_set(r, *m, mp, "disableOOMKiller", mem.disable_oom_killer, &Reader::boolean);
+    opt_set(r, *m, mp, "useHierarchy", mem.use_hierarchy, &Reader::boolean);
+    opt_set(r, *m, mp, "checkBeforeUpdate", mem.check_before_update, &Reader::boolean);
+    res.memory = mem;
+  }
+  if (const Value* c = r.get(v, "cpu")) {
+    std::string cp = Reader::join(path, "cpu");
+    r.object(*c, cp);
+    CPUResources cpu;
+    opt_set(r, *c, cp, "shares", cpu.shares, &Reader::u64);
+    opt_set(r, *c, cp, "quota", cpu.quota, &Reader::i64);
+    opt_set(r, *c, cp, "burst", cpu.burst, &Reader::u64);
+    opt_set(r, *c, cp, "period", cpu.period, &Reader::u64);
+    opt_set(r, *c, cp, "realtimeRuntime", cpu.realtime_runtime, &Reader::i64);
+    opt_set(r, *c, cp, "realtimePeriod", cpu.realtime_period, &Reader::u64);
+    r.opt(*c, cp, "cpus", cpu.cpus, &Reader::str);
+    r.opt(*c, cp, "mems", cpu.mems, &Reader::str);
+    if (const Value* idle = r.get(*c, "idle")) {
+      if (idle->IsBool())
+        cpu.idle = idle->GetBool();
+      else
+        cpu.idle = r.i64(*idle, Reader::join(cp, "idle")) != 0;
+    }
+    res.cpu = cpu;
+  }
+  if (const Value* p = r.get(v, "pids")) {
+    std::string pp = Reader::join(path, "pids");
+    r.object(*p, pp);
+    PidsResources pids;
+    opt_set(r, *p, pp, "limit", pids.limit, &Reader::i64);
+    res.pids = pids;
+  }
+  if (const Value* b = r.get(v, "blockIO")) {
+    std::string bp = Reader::join(path, "blockIO");
+    r.object(*b, bp);
+    BlockIOResources io;
+    opt_set(r, *b, bp, "weight", io.weight, &Reader::u16);
+    opt_set(r, *b, bp, "leafWeight", io.leaf_weight, &Reader::u16);
+    if (const Value* wd = r.get(*b, "weightDevice")) {
+      std::string wp = Reader::join(bp, "weightDevice");
+      size_t i = 0;
+      for (const auto& e : r.array(*wd, wp)) {
+        std::string ip = Reader::index(wp, i++);
+        r.object(e, ip);
+        WeightDevice w;
+        r.opt(e, ip, "major", w.major, &Reader::i64);
+        r.opt(e, ip, "minor", w.minor, &Reader::i64);
+        opt_set(r, e, ip, "weight", w.weight, &Reader::u16);
+        opt_set(r, e, ip, "leafWeight", w.leaf_weight, &Reader::u16);
+        io.weight_device.push_back(w);
+      }
+    }
+    struct T {
+      const char* key;
+      std::vector<ThrottleDevice>* out;
+    } ts[] = {{"throttleReadBpsDevice", &io.throttle_read_bps_device},
+              {"throttleWriteBpsDevice", &io.throttle_write_bps_device},
+              {"throttleReadIOPSDevice", &io.throttle_read_iops_device},
+              {"throttleWriteIOPSDevice", &io.throttle_write_iops_device}};
+    for (auto& t : ts)
+      if (const Value* a = r.get(*b, t.key)) *t.out = throttles(*a, Reader::join(bp, t.key), r);
+    res.block_io = io;
+  }
+  if (const Value* h = r.get(v, "hugepageLimits")) {
+    std::string hp = Reader::join(path, "hugepageLimits");
+    size_t i = 0;
+    for (const auto& e : r.array(*h, hp)) {
+      std::string ip = Reader::index(hp, i++);
+      r.object(e, ip);
+      HugepageLimit l;
+      const Value* ps = r.get(e, "pageSize");
+      if (!ps) r.fail(Reader::join(ip, "pageSize"), "required");
+      l.page_size = r.str(*ps, Reader::join(ip, "pageSize"));
+      r.opt(e, ip, "limit", l.limit, &Reader::u64);
+      res.hugepage_limits.push_back(l);
+    }
+  }
+  if (const Value* n = r.get(v, "network")) {
+    std::string np = Reader::join(path, "network");
+    r.object(*n, np);
+    NetworkResources net;
+    opt_set(r, *n, np, "classID", net.class_id, &Reader::u32);
+    if (const Value* pr = r.get(*n, "priorities")) {
+      std::string pp = Reader::join(np, "priorities");
+      size_t i = 0;
+      for (const auto& e : r.array(*pr, pp)) {
+        std::string ip = Reader::index(pp, i++);
+        r.object(e, ip);
+        NetworkPriority p;
+        r.opt(e, ip, "name", p.name, &Reader::str);
+        r.opt(e, ip, "priority", p.priority, &Reader::u32);
+        net.priorities.push_back(p);
+      }
+    }
+    res.network = net;
+  }
+  if (const Value* rd = r.get(v, "rdma")) {
+    std::string rp = Reader::join(path, "rdma");
+    r.object(*rd, rp);
+    for (const auto& m : rd->GetObject()) {
+      std::string key(m.name.GetString(), m.name.GetStringLength());
+      std::string ip = rp + "." + key;
+      r.object(m.value, ip);
+      RdmaLimit l;
+      opt_set(r, m.value, ip, "hcaHandles", l.hca_handles, &Reader::u32);
+      opt_set(r, m.value, ip, "hcaObjects", l.hca_objects, &Reader::u32);
+      res.rdma[key] = l;
+    }
+  }
+  if (const Value* u = r.get(v, "unified"))
+    res.unified = r.string_map(*u, Reader::join(path, "unified"));
+  return res;
+}
+
+Seccomp parse_seccomp_value(const Value& v, const std::string& path, const Reader& r) {
+  r.object(v, path);
+  Seccomp s;
+  r.opt(v, path, "defaultAction", s.default_action, &Reader::str);
+  if (s.default_action.empty()) r.fail(Reader::join(path, "defaultAction"), "required");
+  opt_set(r, v, path, "defaultErrnoRet", s.default_errno_ret, &Reader::u32);
+  if (const Value* a = r.get(v, "architectures"))
+    s.architectures = r.strings(*a, Reader::join(path, "architectures"));
+  if (const Value* f = r.get(v, "flags")) s.flags = r.strings(*f, Reader::join(path, "flags"));
+  r.opt(v, path, "listenerPath", s.listener_path, &Reader::str);
+  r.opt(v, path, "listenerMetadata", s.listener_metadata, &Reader::str);
+  if (const Value* sc = r.get(v, "syscalls")) {
+    std::string sp = Reader::join(path, "syscalls");
+    size_t i = 0;
+    for (const auto& e : r.array(*sc, sp)) {
+      std::string ip = Reader::index(sp, i++);
+      r.object(e, ip);
+      SeccompSyscall call;
+      const Value* names = r.get(e, "names");
+      if (!names) r.fail(Reader::join(ip, "names"), "required");
+      call.names = r.strings(*names, Reader::join(ip, "names"));
+      r.opt(e, ip, "action", call.action, &Reader::str);
+      if (call.action.empty()) r.fail(Reader::join(ip, "action"), "required");
+      opt_set(r, e, ip, "errnoRet", call.errno_ret, &Reader::u32);
+      if (const Value* args = r.get(e, "args")) {
+        std::string ap = Reader::join(ip, "args");
+        size_t j = 0;
+        for (const auto& a : r.array(*args, ap)) {
+          std::string jp = Reader::index(ap, j++);
+          r.object(a, jp);
+          SeccompArg arg;
+          const Value* idx = r.get(a, "index");
+          if (!idx) r.fail(Reader::join(jp, "index"), "required");
+          arg.index = r.u32(*idx, Reader::join(jp, "index"));
+          if (arg.index > 5) r.fail(Reader::join(jp, "index"), "must be between 0 and 5");
+          r.opt(a, jp, "value", arg.value, &Reader::u64);
+          r.opt(a, jp, "valueTwo", arg.value_two, &Reader::u64);
+          const Value* op = r.get(a, "op");
+          if (!op) r.fail(Reader::join(jp, "op"), "required");
+          arg.op = r.str(*op, Reader::join(jp, "op"));
+          call.args.push_back(arg);
+        }
+      }
+      s.syscalls.push_back(call);
+    }
+  }
+  return s;
+}
+
+}  // namespace nucleus::oci::detail
