@@ -90,7 +90,7 @@ class Manager {
 struct Options {
   std::string id;
   std::optional<std::string> cgroups_path;  // linux.cgroupsPath
-  bool systemd = false;                      // --systemd-cgroup
+  bool systemd = false;                     // --systemd-cgroup
   bool rootless = false;
 };
 
