@@ -18,11 +18,18 @@ echo "# runtime: $RUNTIME ($($RUNTIME --version 2>&1 | head -1))"
 
 ok() { echo "ok - $1"; }
 notok() { echo "not ok - $1"; }
-diag() { echo "$*" | sed 's/^/#   /'; }
+diag() { echo "$*" | cut -c1-300 | sed 's/^/#   /'; }  # long errors cut to 300 chars a line
 # check NAME COMMAND...: ok/not ok from the command's status
 check() { n=$1; shift; if "$@"; then ok "$n"; else notok "$n"; fi; }
 
-rt() { "$RUNTIME" "$@"; }
+# every runtime command gets a time limit, so a hung runtime fails one check, not the run
+rt() { timeout -k 5 "${RT_TIMEOUT:-30}" "$RUNTIME" "$@"; }
+# run_out ID: "run" the container, output to a file (not a pipe: a leftover container process
+# holding a pipe open would block $(...) forever); sets _s (exit status) and _o (output)
+run_out() {
+  rt run --bundle "$B/$1" "$1" > "$B/$1/run.out" 2>&1 < /dev/null; _s=$?
+  _o=$(cat "$B/$1/run.out")
+}
 cleanup() { rt delete --force "$1" >/dev/null 2>&1; }
 state_of() { rt state "$1" 2>/dev/null | tr -d '\n' | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
 # wait_status ID STATUS [TENTHS]: poll the state until it is STATUS (default 60 s)
@@ -134,8 +141,8 @@ create() {
   diag "create $1 failed:"; diag "$(cat "$B/$1/out")"; return 1
 }
 start() {
-  _o=$(rt start "$1" 2>&1) && return 0
-  diag "start $1 failed: $_o"; return 1
+  rt start "$1" > "$B/$1/start.out" 2>&1 < /dev/null && return 0
+  diag "start $1 failed: $(cat "$B/$1/start.out")"; return 1
 }
 
 # --- spec ---------------------------------------------------------------------------------
@@ -152,7 +159,7 @@ check "spec writes a config.json in the bundle directory" t_spec
 t_run() {
   id=hello; cleanup $id
   mkbundle $id '["sh", "-c", "echo hello from $(hostname)"]'
-  _o=$(rt run --bundle "$B/$id" $id 2>&1 < /dev/null); _s=$?
+  run_out $id
   cleanup $id
   [ $_s -eq 0 ] || { diag "run: exit $_s: $_o"; return 1; }
   eq "output" "$_o" "hello from $id"
@@ -181,7 +188,7 @@ HOG='["dd", "if=/dev/zero", "of=/dev/shm/x", "bs=1M", "count=100"]'
 t_oom_run() {
   id=oomrun; cleanup $id
   mkbundle $id "$HOG" '"memory": {"limit": 33554432}'
-  _o=$(rt run --bundle "$B/$id" $id 2>&1 < /dev/null); _s=$?
+  run_out $id
   cleanup $id
   [ $_s -eq 137 ] && return 0
   diag "run: exit $_s, want 137 (SIGKILL); output: $_o"; return 1
@@ -265,7 +272,7 @@ WRITE_KMSG='["sh", "-c", "echo \"<7>cgroup2-checks\" > /dev/kmsg && echo WRITE-O
 t_dev_deny() {
   id=devdeny; cleanup $id
   mkbundle $id "$WRITE_KMSG" "" "" "$KMSG"
-  _o=$(rt run --bundle "$B/$id" $id 2>&1 < /dev/null); _s=$?
+  run_out $id
   cleanup $id
   case $_o in
     *"Operation not permitted"*NULL-OK*) case $_o in *WRITE-OK*) ;; *) return 0 ;; esac ;;
@@ -277,7 +284,7 @@ check "devices: /dev/kmsg not in the allow list: open fails with EPERM (/dev/nul
 t_dev_allow() {
   id=devallow; cleanup $id
   mkbundle $id "$WRITE_KMSG" "" '{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}' "$KMSG"
-  _o=$(rt run --bundle "$B/$id" $id 2>&1 < /dev/null); _s=$?
+  run_out $id
   cleanup $id
   case $_o in *WRITE-OK*NULL-OK*) return 0 ;; esac
   diag "run: exit $_s, output: $_o"; return 1
