@@ -239,6 +239,7 @@ struct IntelRdt {
   std::string clos_id, l3_cache_schema, mem_bw_schema;
   std::vector<std::string> schemata;
   std::optional<bool> enable_cmt, enable_mbm;
+  std::optional<bool> enable_monitoring;  // v1.3 "enableMonitoring"
 };
 
 struct MemoryPolicy {

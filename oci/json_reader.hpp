@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,26 +80,49 @@ class Reader {
     return v.GetArray();
   }
   std::vector<std::string> strings(const Value& v, const std::string& path) const {
+    if (!v.IsArray()) fail(path, "must be an array of strings");
     std::vector<std::string> out;
     size_t i = 0;
     for (const auto& e : array(v, path)) out.push_back(str(e, index(path, i++)));
     return out;
   }
-  std::map<std::string, std::string> string_map(const Value& v, const std::string& path) const {
+  // An object used as a map (annotations, sysctl, rdma, ...): bounded size and key length.
+  const Value::ConstObject members(const Value& v, const std::string& path) const {
     object(v, path);
     if (v.MemberCount() > kMaxArray) fail(path, "too many entries (more than 65536)");
-    std::map<std::string, std::string> out;
     for (const auto& m : v.GetObject()) {
-      std::string key(m.name.GetString(), m.name.GetStringLength());
-      if (key.size() > kMaxString) fail(path, "key too long (more than 1 MiB)");
+      if (m.name.GetStringLength() > kMaxString) fail(path, "key too long (more than 1 MiB)");
+      if (m.name.GetStringLength() == 0) fail(path, "keys must not be empty");
+    }
+    return v.GetObject();
+  }
+  static std::string key_of(const Value::Member& m) {
+    return std::string(m.name.GetString(), m.name.GetStringLength());
+  }
+  std::map<std::string, std::string> string_map(const Value& v, const std::string& path) const {
+    std::map<std::string, std::string> out;
+    for (const auto& m : members(v, path)) {
+      std::string key = key_of(m);
       out[key] = str(m.value, path + "." + key);
     }
     return out;
+  }
+  // The member that must be present (not null).
+  const Value& required(const Value& obj, const std::string& path, const char* key) const {
+    const Value* v = get(obj, key);
+    if (!v) fail(join(path, key), "required");
+    return *v;
   }
 
   // Optional helpers: assign when the member is present.
   template <class T, class F>
   void opt(const Value& obj, const std::string& path, const char* key, T& out, F conv) const {
+    if (const Value* v = get(obj, key)) out = (this->*conv)(*v, join(path, key));
+  }
+
+  template <class T>
+  void opt_set(const Value& obj, const std::string& path, const char* key, std::optional<T>& out,
+               T (Reader::*conv)(const Value&, const std::string&) const) const {
     if (const Value* v = get(obj, key)) out = (this->*conv)(*v, join(path, key));
   }
 
@@ -118,5 +142,8 @@ Seccomp parse_seccomp_value(const Value& v, const std::string& path, const Reade
 Linux parse_linux_value(const Value& v, const std::string& path, const Reader& r);
 std::vector<IDMapping> parse_mappings(const Value& v, const std::string& path, const Reader& r);
 Hook parse_hook(const Value& v, const std::string& path, const Reader& r);
+
+// The semantic checks of a process object (config.json's process, exec's process.json).
+void validate_process(const Process& p, const std::string& path, const Reader& r);
 
 }  // namespace nucleus::oci::detail

@@ -13,9 +13,7 @@ std::vector<IDMapping> parse_mappings(const Value& v, const std::string& path, c
     const char* keys[] = {"containerID", "hostID", "size"};
     uint32_t* outs[] = {&m.container_id, &m.host_id, &m.size};
     for (int k = 0; k < 3; ++k) {
-      const Value* f = r.get(e, keys[k]);
-      if (!f) r.fail(Reader::join(ip, keys[k]), "required");
-      *outs[k] = r.u32(*f, Reader::join(ip, keys[k]));
+      *outs[k] = r.u32(r.required(e, ip, keys[k]), Reader::join(ip, keys[k]));
     }
     if (m.size == 0) r.fail(Reader::join(ip, "size"), "must be greater than 0");
     out.push_back(m);
@@ -33,9 +31,7 @@ Linux parse_linux_value(const Value& v, const std::string& path, const Reader& r
       std::string ip = Reader::index(np, i++);
       r.object(e, ip);
       Namespace n;
-      const Value* t = r.get(e, "type");
-      if (!t) r.fail(Reader::join(ip, "type"), "required");
-      n.type = r.str(*t, Reader::join(ip, "type"));
+      n.type = r.str(r.required(e, ip, "type"), Reader::join(ip, "type"));
       r.opt(e, ip, "path", n.path, &Reader::str);
       l.namespaces.push_back(n);
     }
@@ -46,9 +42,8 @@ Linux parse_linux_value(const Value& v, const std::string& path, const Reader& r
     l.gid_mappings = parse_mappings(*m, Reader::join(path, "gidMappings"), r);
   if (const Value* t = r.get(v, "timeOffsets")) {
     std::string tp = Reader::join(path, "timeOffsets");
-    r.object(*t, tp);
-    for (const auto& m : t->GetObject()) {
-      std::string key(m.name.GetString(), m.name.GetStringLength());
+    for (const auto& m : r.members(*t, tp)) {
+      std::string key = Reader::key_of(m);
       std::string ip = tp + "." + key;
       if (key != "monotonic" && key != "boottime")
         r.fail(ip, "unknown clock (monotonic or boottime)");
@@ -68,12 +63,8 @@ Linux parse_linux_value(const Value& v, const std::string& path, const Reader& r
       std::string ip = Reader::index(dp, i++);
       r.object(e, ip);
       Device dev;
-      const Value* p = r.get(e, "path");
-      if (!p) r.fail(Reader::join(ip, "path"), "required");
-      dev.path = r.str(*p, Reader::join(ip, "path"));
-      const Value* t = r.get(e, "type");
-      if (!t) r.fail(Reader::join(ip, "type"), "required");
-      dev.type = r.str(*t, Reader::join(ip, "type"));
+      dev.path = r.str(r.required(e, ip, "path"), Reader::join(ip, "path"));
+      dev.type = r.str(r.required(e, ip, "type"), Reader::join(ip, "type"));
       r.opt(e, ip, "major", dev.major, &Reader::i64);
       r.opt(e, ip, "minor", dev.minor, &Reader::i64);
       if (const Value* f = r.get(e, "fileMode"))
@@ -118,6 +109,8 @@ Linux parse_linux_value(const Value& v, const std::string& path, const Reader& r
       rdt.enable_cmt = r.boolean(*b, Reader::join(ip, "enableCMT"));
     if (const Value* b = r.get(*i, "enableMBM"))
       rdt.enable_mbm = r.boolean(*b, Reader::join(ip, "enableMBM"));
+    if (const Value* b = r.get(*i, "enableMonitoring"))
+      rdt.enable_monitoring = r.boolean(*b, Reader::join(ip, "enableMonitoring"));
     l.intel_rdt = rdt;
   }
   if (const Value* m = r.get(v, "memoryPolicy")) {
@@ -131,12 +124,12 @@ Linux parse_linux_value(const Value& v, const std::string& path, const Reader& r
   }
   if (const Value* n = r.get(v, "netDevices")) {
     std::string np = Reader::join(path, "netDevices");
-    r.object(*n, np);
-    for (const auto& m : n->GetObject()) {
-      std::string key(m.name.GetString(), m.name.GetStringLength());
-      r.object(m.value, np + "." + key);
+    for (const auto& m : r.members(*n, np)) {
+      std::string key = Reader::key_of(m);
+      std::string ip = np + "." + key;
+      r.object(m.value, ip);
       NetDevice d;
-      r.opt(m.value, np + "." + key, "name", d.name, &Reader::str);
+      r.opt(m.value, ip, "name", d.name, &Reader::str);
       l.net_devices[key] = d;
     }
   }

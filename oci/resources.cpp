@@ -4,12 +4,6 @@
 namespace nucleus::oci::detail {
 namespace {
 
-template <class T>
-void opt_set(const Reader& r, const Value& v, const std::string& path, const char* key,
-             std::optional<T>& out, T (Reader::*conv)(const Value&, const std::string&) const) {
-  if (const Value* m = r.get(v, key)) out = (r.*conv)(*m, Reader::join(path, key));
-}
-
 std::vector<ThrottleDevice> throttles(const Value& v, const std::string& path, const Reader& r) {
   std::vector<ThrottleDevice> out;
   size_t i = 0;
@@ -37,14 +31,12 @@ Resources parse_resources_value(const Value& v, const std::string& path, const R
       std::string ip = Reader::index(dp, i++);
       r.object(e, ip);
       DeviceCgroupRule rule;
-      const Value* allow = r.get(e, "allow");
-      if (!allow) r.fail(Reader::join(ip, "allow"), "required");
-      rule.allow = r.boolean(*allow, Reader::join(ip, "allow"));
+      rule.allow = r.boolean(r.required(e, ip, "allow"), Reader::join(ip, "allow"));
       r.opt(e, ip, "type", rule.type, &Reader::str);
       if (!rule.type.empty() && rule.type != "a" && rule.type != "c" && rule.type != "b")
         r.fail(Reader::join(ip, "type"), "must be one of a, c, b");
-      opt_set(r, e, ip, "major", rule.major, &Reader::i64);
-      opt_set(r, e, ip, "minor", rule.minor, &Reader::i64);
+      r.opt_set(e, ip, "major", rule.major, &Reader::i64);
+      r.opt_set(e, ip, "minor", rule.minor, &Reader::i64);
       r.opt(e, ip, "access", rule.access, &Reader::str);
       if (rule.access.find_first_not_of("rwm") != std::string::npos)
         r.fail(Reader::join(ip, "access"), "must be a combination of r, w, m");
@@ -55,29 +47,29 @@ Resources parse_resources_value(const Value& v, const std::string& path, const R
     std::string mp = Reader::join(path, "memory");
     r.object(*m, mp);
     MemoryResources mem;
-    opt_set(r, *m, mp, "limit", mem.limit, &Reader::i64);
-    opt_set(r, *m, mp, "reservation", mem.reservation, &Reader::i64);
-    opt_set(r, *m, mp, "swap", mem.swap, &Reader::i64);
-    opt_set(r, *m, mp, "kernel", mem.kernel, &Reader::i64);
-    opt_set(r, *m, mp, "kernelTCP", mem.kernel_tcp, &Reader::i64);
-    opt_set(r, *m, mp, "swappiness", mem.swappiness, &Reader::u64);
+    r.opt_set(*m, mp, "limit", mem.limit, &Reader::i64);
+    r.opt_set(*m, mp, "reservation", mem.reservation, &Reader::i64);
+    r.opt_set(*m, mp, "swap", mem.swap, &Reader::i64);
+    r.opt_set(*m, mp, "kernel", mem.kernel, &Reader::i64);
+    r.opt_set(*m, mp, "kernelTCP", mem.kernel_tcp, &Reader::i64);
+    r.opt_set(*m, mp, "swappiness", mem.swappiness, &Reader::u64);
     if (mem.swappiness && *mem.swappiness > 100)
       r.fail(Reader::join(mp, "swappiness"), "must be between 0 and 100");
-    opt_set(r, *m, mp, "disableOOMKiller", mem.disable_oom_killer, &Reader::boolean);
-    opt_set(r, *m, mp, "useHierarchy", mem.use_hierarchy, &Reader::boolean);
-    opt_set(r, *m, mp, "checkBeforeUpdate", mem.check_before_update, &Reader::boolean);
+    r.opt_set(*m, mp, "disableOOMKiller", mem.disable_oom_killer, &Reader::boolean);
+    r.opt_set(*m, mp, "useHierarchy", mem.use_hierarchy, &Reader::boolean);
+    r.opt_set(*m, mp, "checkBeforeUpdate", mem.check_before_update, &Reader::boolean);
     res.memory = mem;
   }
   if (const Value* c = r.get(v, "cpu")) {
     std::string cp = Reader::join(path, "cpu");
     r.object(*c, cp);
     CPUResources cpu;
-    opt_set(r, *c, cp, "shares", cpu.shares, &Reader::u64);
-    opt_set(r, *c, cp, "quota", cpu.quota, &Reader::i64);
-    opt_set(r, *c, cp, "burst", cpu.burst, &Reader::u64);
-    opt_set(r, *c, cp, "period", cpu.period, &Reader::u64);
-    opt_set(r, *c, cp, "realtimeRuntime", cpu.realtime_runtime, &Reader::i64);
-    opt_set(r, *c, cp, "realtimePeriod", cpu.realtime_period, &Reader::u64);
+    r.opt_set(*c, cp, "shares", cpu.shares, &Reader::u64);
+    r.opt_set(*c, cp, "quota", cpu.quota, &Reader::i64);
+    r.opt_set(*c, cp, "burst", cpu.burst, &Reader::u64);
+    r.opt_set(*c, cp, "period", cpu.period, &Reader::u64);
+    r.opt_set(*c, cp, "realtimeRuntime", cpu.realtime_runtime, &Reader::i64);
+    r.opt_set(*c, cp, "realtimePeriod", cpu.realtime_period, &Reader::u64);
     r.opt(*c, cp, "cpus", cpu.cpus, &Reader::str);
     r.opt(*c, cp, "mems", cpu.mems, &Reader::str);
     if (const Value* idle = r.get(*c, "idle")) {
@@ -92,15 +84,15 @@ Resources parse_resources_value(const Value& v, const std::string& path, const R
     std::string pp = Reader::join(path, "pids");
     r.object(*p, pp);
     PidsResources pids;
-    opt_set(r, *p, pp, "limit", pids.limit, &Reader::i64);
+    r.opt_set(*p, pp, "limit", pids.limit, &Reader::i64);
     res.pids = pids;
   }
   if (const Value* b = r.get(v, "blockIO")) {
     std::string bp = Reader::join(path, "blockIO");
     r.object(*b, bp);
     BlockIOResources io;
-    opt_set(r, *b, bp, "weight", io.weight, &Reader::u16);
-    opt_set(r, *b, bp, "leafWeight", io.leaf_weight, &Reader::u16);
+    r.opt_set(*b, bp, "weight", io.weight, &Reader::u16);
+    r.opt_set(*b, bp, "leafWeight", io.leaf_weight, &Reader::u16);
     if (const Value* wd = r.get(*b, "weightDevice")) {
       std::string wp = Reader::join(bp, "weightDevice");
       size_t i = 0;
@@ -110,8 +102,8 @@ Resources parse_resources_value(const Value& v, const std::string& path, const R
         WeightDevice w;
         r.opt(e, ip, "major", w.major, &Reader::i64);
         r.opt(e, ip, "minor", w.minor, &Reader::i64);
-        opt_set(r, e, ip, "weight", w.weight, &Reader::u16);
-        opt_set(r, e, ip, "leafWeight", w.leaf_weight, &Reader::u16);
+        r.opt_set(e, ip, "weight", w.weight, &Reader::u16);
+        r.opt_set(e, ip, "leafWeight", w.leaf_weight, &Reader::u16);
         io.weight_device.push_back(w);
       }
     }
@@ -133,9 +125,7 @@ Resources parse_resources_value(const Value& v, const std::string& path, const R
       std::string ip = Reader::index(hp, i++);
       r.object(e, ip);
       HugepageLimit l;
-      const Value* ps = r.get(e, "pageSize");
-      if (!ps) r.fail(Reader::join(ip, "pageSize"), "required");
-      l.page_size = r.str(*ps, Reader::join(ip, "pageSize"));
+      l.page_size = r.str(r.required(e, ip, "pageSize"), Reader::join(ip, "pageSize"));
       r.opt(e, ip, "limit", l.limit, &Reader::u64);
       res.hugepage_limits.push_back(l);
     }
@@ -144,7 +134,7 @@ Resources parse_resources_value(const Value& v, const std::string& path, const R
     std::string np = Reader::join(path, "network");
     r.object(*n, np);
     NetworkResources net;
-    opt_set(r, *n, np, "classID", net.class_id, &Reader::u32);
+    r.opt_set(*n, np, "classID", net.class_id, &Reader::u32);
     if (const Value* pr = r.get(*n, "priorities")) {
       std::string pp = Reader::join(np, "priorities");
       size_t i = 0;
@@ -161,69 +151,19 @@ Resources parse_resources_value(const Value& v, const std::string& path, const R
   }
   if (const Value* rd = r.get(v, "rdma")) {
     std::string rp = Reader::join(path, "rdma");
-    r.object(*rd, rp);
-    for (const auto& m : rd->GetObject()) {
-      std::string key(m.name.GetString(), m.name.GetStringLength());
+    for (const auto& m : r.members(*rd, rp)) {
+      std::string key = Reader::key_of(m);
       std::string ip = rp + "." + key;
       r.object(m.value, ip);
       RdmaLimit l;
-      opt_set(r, m.value, ip, "hcaHandles", l.hca_handles, &Reader::u32);
-      opt_set(r, m.value, ip, "hcaObjects", l.hca_objects, &Reader::u32);
+      r.opt_set(m.value, ip, "hcaHandles", l.hca_handles, &Reader::u32);
+      r.opt_set(m.value, ip, "hcaObjects", l.hca_objects, &Reader::u32);
       res.rdma[key] = l;
     }
   }
   if (const Value* u = r.get(v, "unified"))
     res.unified = r.string_map(*u, Reader::join(path, "unified"));
   return res;
-}
-
-Seccomp parse_seccomp_value(const Value& v, const std::string& path, const Reader& r) {
-  r.object(v, path);
-  Seccomp s;
-  r.opt(v, path, "defaultAction", s.default_action, &Reader::str);
-  if (s.default_action.empty()) r.fail(Reader::join(path, "defaultAction"), "required");
-  opt_set(r, v, path, "defaultErrnoRet", s.default_errno_ret, &Reader::u32);
-  if (const Value* a = r.get(v, "architectures"))
-    s.architectures = r.strings(*a, Reader::join(path, "architectures"));
-  if (const Value* f = r.get(v, "flags")) s.flags = r.strings(*f, Reader::join(path, "flags"));
-  r.opt(v, path, "listenerPath", s.listener_path, &Reader::str);
-  r.opt(v, path, "listenerMetadata", s.listener_metadata, &Reader::str);
-  if (const Value* sc = r.get(v, "syscalls")) {
-    std::string sp = Reader::join(path, "syscalls");
-    size_t i = 0;
-    for (const auto& e : r.array(*sc, sp)) {
-      std::string ip = Reader::index(sp, i++);
-      r.object(e, ip);
-      SeccompSyscall call;
-      const Value* names = r.get(e, "names");
-      if (!names) r.fail(Reader::join(ip, "names"), "required");
-      call.names = r.strings(*names, Reader::join(ip, "names"));
-      r.opt(e, ip, "action", call.action, &Reader::str);
-      if (call.action.empty()) r.fail(Reader::join(ip, "action"), "required");
-      opt_set(r, e, ip, "errnoRet", call.errno_ret, &Reader::u32);
-      if (const Value* args = r.get(e, "args")) {
-        std::string ap = Reader::join(ip, "args");
-        size_t j = 0;
-        for (const auto& a : r.array(*args, ap)) {
-          std::string jp = Reader::index(ap, j++);
-          r.object(a, jp);
-          SeccompArg arg;
-          const Value* idx = r.get(a, "index");
-          if (!idx) r.fail(Reader::join(jp, "index"), "required");
-          arg.index = r.u32(*idx, Reader::join(jp, "index"));
-          if (arg.index > 5) r.fail(Reader::join(jp, "index"), "must be between 0 and 5");
-          r.opt(a, jp, "value", arg.value, &Reader::u64);
-          r.opt(a, jp, "valueTwo", arg.value_two, &Reader::u64);
-          const Value* op = r.get(a, "op");
-          if (!op) r.fail(Reader::join(jp, "op"), "required");
-          arg.op = r.str(*op, Reader::join(jp, "op"));
-          call.args.push_back(arg);
-        }
-      }
-      s.syscalls.push_back(call);
-    }
-  }
-  return s;
 }
 
 }  // namespace nucleus::oci::detail
