@@ -17,6 +17,9 @@ namespace detail {
 
 void parse_document(rapidjson::Document& d, std::string_view json, const Reader& r) {
   if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) r.fail("", "empty file");
+  // RapidJSON stops at a NUL byte, which would hide whatever follows it; JSON text has none.
+  if (size_t nul = json.find('\0'); nul != std::string_view::npos)
+    r.fail("", "invalid JSON at offset " + std::to_string(nul) + ": unexpected NUL byte");
   // Iterative: a hostile "[[[[..." cannot exhaust the stack.
   d.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (d.HasParseError())

@@ -21,8 +21,7 @@ const char* kBase = R"({
     "capabilities": {
       "bounding": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
       "effective": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
-      "permitted": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
-      "ambient": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+      "permitted": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
     },
     "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
     "noNewPrivileges": true
@@ -82,9 +81,14 @@ std::string default_spec_json(bool rootless, unsigned euid, unsigned egid) {
       arr.PushBack(m, a);
       return arr;
     };
-    linux.AddMember("uidMappings", mapping(euid), a);
-    linux.AddMember("gidMappings", mapping(egid), a);
+    // Go's encoder writes struct fields in declaration order: uidMappings and gidMappings lead
+    // specs.Linux; "resources" (cgroup settings) is dropped as ToRootless does.
     linux.RemoveMember("resources");
+    rapidjson::Value reordered(rapidjson::kObjectType);
+    reordered.AddMember("uidMappings", mapping(euid), a);
+    reordered.AddMember("gidMappings", mapping(egid), a);
+    for (auto& m : linux.GetObject()) reordered.AddMember(m.name, m.value, a);
+    linux = reordered;
     rapidjson::Value mounts(rapidjson::kArrayType);
     for (auto& m : d["mounts"].GetArray()) {
       if (std::string(m["destination"].GetString()) == "/sys") {
@@ -116,7 +120,7 @@ std::string default_spec_json(bool rootless, unsigned euid, unsigned egid) {
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(sb);
   w.SetIndent('\t', 1);
   d.Accept(w);
-  return std::string(sb.GetString(), sb.GetSize()) + "\n";
+  return std::string(sb.GetString(), sb.GetSize());  // runc writes no trailing newline
 }
 
 }  // namespace nucleus::oci

@@ -1,3 +1,4 @@
+// `features` JSON, keys and nesting as runtime-spec features.md and features-linux.md.
 #include "oci/features.hpp"
 
 #include <rapidjson/prettywriter.h>
@@ -8,10 +9,14 @@ namespace {
 
 using W = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 
+void string(W& w, const std::string& s) {
+  w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
 void list(W& w, const char* key, const std::vector<std::string>& v) {
   w.Key(key);
   w.StartArray();
-  for (const auto& s : v) w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  for (const auto& s : v) string(w, s);
   w.EndArray();
 }
 
@@ -35,9 +40,9 @@ std::string features_to_json(const Features& f) {
   w.SetIndent(' ', 2);
   w.StartObject();
   w.Key("ociVersionMin");
-  w.String(f.oci_version_min.c_str());
+  string(w, f.oci_version_min);
   w.Key("ociVersionMax");
-  w.String(f.oci_version_max.c_str());
+  string(w, f.oci_version_max);
   list(w, "hooks", f.hooks);
   list(w, "mountOptions", f.mount_options);
   w.Key("linux");
@@ -63,7 +68,11 @@ std::string features_to_json(const Features& f) {
   w.EndObject();
   enabled(w, "apparmor", f.linux.apparmor);
   enabled(w, "selinux", f.linux.selinux);
-  enabled(w, "intelRdt", f.linux.intel_rdt);
+  w.Key("intelRdt");
+  w.StartObject();
+  flag(w, "enabled", f.linux.intel_rdt);
+  flag(w, "schemata", f.linux.intel_rdt_schemata);
+  w.EndObject();
   w.Key("mountExtensions");
   w.StartObject();
   enabled(w, "idmap", f.linux.idmap);
@@ -78,8 +87,8 @@ std::string features_to_json(const Features& f) {
   w.Key("annotations");
   w.StartObject();
   for (const auto& [k, v] : f.annotations) {
-    w.Key(k.c_str());
-    w.String(v.c_str());
+    w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+    string(w, v);
   }
   w.EndObject();
   list(w, "potentiallyUnsafeConfigAnnotations", f.potentially_unsafe_config_annotations);

@@ -24,6 +24,7 @@ struct Features {
       std::vector<std::string> actions, operators, archs, known_flags, supported_flags;
     } seccomp;
     bool apparmor = false, selinux = false, intel_rdt = false, idmap = false, net_devices = false;
+    bool intel_rdt_schemata = false;  // intelRdt.schemata: linux.intelRdt.schemata is implemented
     std::vector<std::string> memory_policy_modes, memory_policy_flags;
   } linux;
   std::map<std::string, std::string> annotations;

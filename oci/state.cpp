@@ -1,6 +1,8 @@
+// State JSON as runc writes it: `runc state` (pretty) and the hooks' stdin (compact).
 #include "oci/state.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -20,7 +22,10 @@ template <class W>
 void annotations(W& w, const State& s) {
   w.Key("annotations");
   w.StartObject();
-  for (const auto& [k, v] : s.annotations) str(w, k.c_str(), v);
+  for (const auto& [k, v] : s.annotations) {
+    w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+  }
   w.EndObject();
 }
 
@@ -39,8 +44,9 @@ std::string state_to_cli_json(const State& s) {
   str(w, "bundle", s.bundle);
   str(w, "rootfs", s.rootfs);
   str(w, "created", s.created);
-  str(w, "owner", s.owner);
+  // runc's containerState declares Annotations (omitempty) before Owner.
   if (!s.annotations.empty()) annotations(w, s);
+  str(w, "owner", s.owner);
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize()) + "\n";
 }
@@ -65,11 +71,15 @@ std::string state_to_hook_json(const State& s) {
 State parse_state(std::string_view json) {
   rapidjson::Document d;
   d.Parse(json.data(), json.size());
-  if (d.HasParseError() || !d.IsObject()) throw ConfigError("state: invalid JSON");
+  if (d.HasParseError())
+    throw ConfigError("state: invalid JSON at offset " + std::to_string(d.GetErrorOffset()) + ": " +
+                      rapidjson::GetParseError_En(d.GetParseError()));
+  if (!d.IsObject()) throw ConfigError("state: must be a JSON object");
   State s;
   auto get = [&](const char* k) -> std::string {
     auto it = d.FindMember(k);
-    return it != d.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+    if (it == d.MemberEnd() || !it->value.IsString()) return "";
+    return std::string(it->value.GetString(), it->value.GetStringLength());
   };
   s.oci_version = get("ociVersion");
   s.id = get("id");
@@ -81,7 +91,9 @@ State parse_state(std::string_view json) {
   if (d.HasMember("pid") && d["pid"].IsInt()) s.pid = d["pid"].GetInt();
   if (d.HasMember("annotations") && d["annotations"].IsObject())
     for (const auto& m : d["annotations"].GetObject())
-      if (m.value.IsString()) s.annotations[m.name.GetString()] = m.value.GetString();
+      if (m.value.IsString())
+        s.annotations[std::string(m.name.GetString(), m.name.GetStringLength())] =
+            std::string(m.value.GetString(), m.value.GetStringLength());
   return s;
 }
 
