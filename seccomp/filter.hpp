@@ -1,6 +1,7 @@
 // linux.seccomp -> a loaded seccomp filter, built with libseccomp.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,13 +20,19 @@ class Filter {
   Filter(Filter&&) noexcept;
   Filter& operator=(Filter&&) noexcept;
 
-  // True when some rule (or the default) uses SCMP_ACT_NOTIFY: load() returns a listener fd.
+  // True when some rule uses SCMP_ACT_NOTIFY: load() returns a listener fd.
   bool uses_notify() const;
   // Loads it into the calling thread's process. Returns the notify fd when uses_notify().
   // Needs no_new_privs or CAP_SYS_ADMIN.
-  UniqueFd load();
-  // The BPF program (for caching by digest and tests).
+  UniqueFd load() const;
+  // The BPF program exactly as load() hands it to the kernel (struct sock_filter[], host byte
+  // order; the -ENOSYS stub first when there is one), for caching by digest and tests.
   std::vector<unsigned char> export_bpf() const;
+  // SECCOMP_FILTER_FLAG_* that load() passes (NEW_LISTENER included when uses_notify()).
+  unsigned load_flags() const;
+  // Instructions of the -ENOSYS stub in front of libseccomp's program; 0 when there is none
+  // (permissive default action, or default already ERRNO(ENOSYS)). See seccomp/README.md.
+  size_t enosys_stub_length() const;
 
   struct Impl;
 
@@ -37,6 +44,8 @@ class Filter {
 // Builds the filter. Unknown syscall names are skipped (their names are appended to
 // `skipped` for a debug message); unknown actions, architectures, flags or operators are
 // nucleus::Error naming the field ("linux.seccomp.syscalls[3].action: unknown action ...").
+// Rules equal to the default action are skipped, and non-permissive defaults get the -ENOSYS
+// stub, as in runc (seccomp/README.md).
 Filter build(const oci::Seccomp& spec, std::vector<std::string>* skipped = nullptr);
 
 }  // namespace nucleus::seccomp

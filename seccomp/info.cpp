@@ -6,16 +6,62 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "seccomp/names.hpp"
 
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 namespace nucleus::seccomp {
+namespace {
+
+struct Flag {
+  const char* name;
+  unsigned long probe;  // flags to try: WAIT_KILLABLE_RECV is only valid with NEW_LISTENER
+};
+const Flag kFlags[] = {
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | SECCOMP_FILTER_FLAG_NEW_LISTENER},
+};
+
+// seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL): the kernel checks the flags before it reads the
+// program, so EFAULT means "flags accepted", EINVAL "unknown flag". Nothing is loaded.
+bool kernel_takes(unsigned long flags) {
+  long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, nullptr);
+  return rc < 0 && errno == EFAULT;
+}
+
+bool kernel_has_action(uint32_t ret) {
+  return ::syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &ret) == 0;
+}
+
+}  // namespace
 
 std::vector<std::string> supported_actions() {
-  std::vector<std::string> out = {"SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
-                                  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
-                                  "SCMP_ACT_TRACE",        "SCMP_ACT_TRAP"};
-  if (seccomp_api_get() >= 5) out.push_back("SCMP_ACT_NOTIFY");
+  struct A {
+    const char* name;
+    uint32_t ret;
+  } actions[] = {
+      {"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW},
+      {"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO},
+      {"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD},
+      {"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS},
+      {"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD},
+      {"SCMP_ACT_LOG", SECCOMP_RET_LOG},
+      {"SCMP_ACT_NOTIFY", SECCOMP_RET_USER_NOTIF},
+      {"SCMP_ACT_TRACE", SECCOMP_RET_TRACE},
+      {"SCMP_ACT_TRAP", SECCOMP_RET_TRAP},
+  };
+  std::vector<std::string> out;
+  for (const auto& a : actions) {
+    if (a.ret == SECCOMP_RET_USER_NOTIF && seccomp_api_get() < 5) continue;
+    if (kernel_has_action(a.ret)) out.push_back(a.name);
+  }
   return out;
 }
 
@@ -29,25 +75,22 @@ std::vector<std::string> supported_archs() {
 }
 
 std::vector<std::string> known_flags() {
-  return {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG",
-          "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+  std::vector<std::string> out;
+  for (const auto& f : kFlags) out.push_back(f.name);
+  return out;
 }
 
 std::vector<std::string> supported_flags() {
-  // A NULL program with a flag: EFAULT means the kernel knows the flag, EINVAL that it does not.
-  struct F {
-    const char* name;
-    unsigned flag;
-  } flags[] = {{"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
-               {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-               {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
-               {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1u << 5}};
   std::vector<std::string> out;
-  for (const auto& f : flags) {
-    long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f.flag, nullptr);
-    if (rc < 0 && errno == EFAULT) out.push_back(f.name);
-  }
+  for (const auto& f : kFlags)
+    if (kernel_takes(f.probe)) out.push_back(f.name);
   return out;
+}
+
+bool flag_supported(std::string_view flag) {
+  for (const auto& f : kFlags)
+    if (flag == f.name) return kernel_takes(f.probe);
+  return false;
 }
 
 std::string libseccomp_version() {

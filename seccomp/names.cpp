@@ -62,7 +62,9 @@ std::vector<std::string> known_arch_names() {
 int syscall_number(std::string_view name, uint32_t arch) {
   std::string n(name);
   int nr = seccomp_syscall_resolve_name_arch(arch, n.c_str());
-  return nr == __NR_SCMP_ERROR ? -1 : nr;
+  // Negative values other than __NR_SCMP_ERROR are libseccomp pseudo-numbers for syscalls that
+  // exist elsewhere but not on `arch` (socketcall on x86_64): not a number of this arch either.
+  return nr < 0 ? -1 : nr;
 }
 
 std::string syscall_name(int nr, uint32_t arch) {

@@ -17,7 +17,8 @@ std::string arch_name(uint32_t arch);
 std::vector<uint32_t> compat_arches(uint32_t arch);
 // Every SCMP_ARCH_* name libseccomp knows.
 std::vector<std::string> known_arch_names();
-// -1 when unknown on that arch.
+// -1 when unknown on that arch (also for libseccomp's negative pseudo-numbers). x32 numbers
+// carry __X32_SYSCALL_BIT (0x40000000), as the kernel sees them.
 int syscall_number(std::string_view name, uint32_t arch);
 // "" when unknown.
 std::string syscall_name(int nr, uint32_t arch);
