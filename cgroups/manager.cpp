@@ -1,10 +1,12 @@
-// FsManager lifecycle: paths, create/join, freeze, processes, kill, destroy, stats.
+// FsManager lifecycle: create (with cgroup2 controller delegation and v1 cpuset seeding), join,
+// processes, kill, destroy.
 #include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -12,142 +14,144 @@
 #include "cgroups/fs_manager.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
-#include "runtime/util/paths.hpp"
 
 namespace nucleus::cgroups {
 namespace {
-
-std::string read_trim(const std::string& path) {
-  return trim(read_file(path));
-}
-
-uint64_t to_u64(const std::string& s) {
-  try {
-    return s == "max" ? 0 : std::stoull(s);
-  } catch (...) {
-    return 0;
-  }
-}
-
-std::map<std::string, uint64_t> read_kv(const std::string& path) {
-  std::map<std::string, uint64_t> out;
-  try {
-    std::istringstream in(read_file(path));
-    std::string k, v;
-    while (in >> k >> v) out[k] = to_u64(v);
-  } catch (const Error&) {
-  }
-  return out;
-}
 
 void sleep_ms(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
-void collect_pids(const std::string& dir, std::vector<pid_t>& out) {
-  try {
-    std::istringstream in(read_file(dir + "/cgroup.procs"));
-    pid_t p;
-    while (in >> p) out.push_back(p);
-  } catch (const Error&) {
-    return;
-  }
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d))
-      if (e->d_type == DT_DIR && e->d_name[0] != '.') collect_pids(dir + "/" + e->d_name, out);
-    ::closedir(d);
-  }
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
 }
 
-// rmdir a cgroup and any sub-cgroups the container made, retrying while tasks exit.
-void remove_cgroup(const std::string& dir) {
+std::vector<std::string> subdirs(const std::string& dir) {
+  std::vector<std::string> out;
   if (DIR* d = ::opendir(dir.c_str())) {
-    std::vector<std::string> subs;
-    while (dirent* e = ::readdir(d))
-      if (e->d_type == DT_DIR && e->d_name[0] != '.') subs.push_back(dir + "/" + e->d_name);
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      bool is_dir = e->d_type == DT_DIR;
+      if (e->d_type == DT_UNKNOWN) {
+        struct stat st;
+        is_dir = ::lstat((dir + "/" + n).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+      }
+      if (is_dir) out.push_back(dir + "/" + n);
+    }
     ::closedir(d);
-    for (const auto& s : subs) remove_cgroup(s);
   }
-  for (int i = 0; i < 100; ++i) {
+  return out;
+}
+
+void collect_pids(const std::string& dir, std::vector<pid_t>& out) {
+  auto procs = read_cg(dir, "cgroup.procs");
+  if (!procs) return;
+  std::istringstream in(*procs);
+  pid_t p;
+  while (in >> p) out.push_back(p);
+  for (const auto& s : subdirs(dir)) collect_pids(s, out);
+}
+
+// rmdir, retrying for about a second while exiting tasks still hold the cgroup.
+void rmdir_retry(const std::string& dir) {
+  for (int i = 0;; ++i) {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
-    if (errno != EBUSY) throw_sys("remove cgroup " + dir);
+    if (errno != EBUSY || i >= 100) throw_sys("remove cgroup " + dir);
     sleep_ms(10);
   }
-  throw_sys("remove cgroup " + dir, EBUSY);
 }
 
-std::string normalize(const std::string& p) {
-  return clean_path("/" + p);
+// The container's own cgroup: sub-cgroups made inside it (by the container) go first.
+void remove_leaf(const std::string& dir) {
+  for (const auto& s : subdirs(dir)) remove_leaf(s);
+  rmdir_retry(dir);
+}
+
+// cgroup2: let the children of `parent` use the controllers it has (runc's fs2 behaviour: all at
+// once, else one by one ignoring refusals; apply() later reports a controller that is missing).
+void delegate_controllers(const std::string& parent) {
+  auto avail = read_cg(parent, "cgroup.controllers");
+  if (!avail) return;
+  auto enabled = words(read_cg(parent, "cgroup.subtree_control").value_or(""));
+  std::string want;
+  std::vector<std::string> missing;
+  for (const auto& c : words(*avail))
+    if (std::find(enabled.begin(), enabled.end(), c) == enabled.end()) missing.push_back("+" + c);
+  if (missing.empty()) return;
+  for (const auto& m : missing) want += (want.empty() ? "" : " ") + m;
+  try {
+    write_file(parent + "/cgroup.subtree_control", want);
+  } catch (const Error&) {
+    for (const auto& m : missing) {
+      try {
+        write_file(parent + "/cgroup.subtree_control", m);
+      } catch (const Error&) {
+      }
+    }
+  }
 }
 
 }  // namespace
 
-FsManager::FsManager(Layout layout, std::string path, std::vector<std::string> created)
-    : layout_(std::move(layout)), path_(std::move(path)), created_(std::move(created)) {}
+FsManager::FsManager(Layout layout, std::vector<Hierarchy> hierarchies,
+                     std::vector<std::string> created)
+    : layout_(std::move(layout)), hs_(std::move(hierarchies)), created_(std::move(created)) {}
 
-std::string FsManager::v1_dir(const std::string& c) const {
-  auto it = layout_.v1.find(c);
-  return it == layout_.v1.end() ? "" : it->second + (path_ == "/" ? "" : path_);
+std::string FsManager::path() const {
+  // The path in the cgroup2 hierarchy on pure v2, else in the memory (or first) v1 hierarchy.
+  std::string primary = layout_.pure_v2()            ? layout_.v2
+                        : layout_.v1.count("memory") ? layout_.v1.at("memory")
+                                                     : "";
+  for (const auto& h : hs_)
+    if (h.mount == primary) return h.path;
+  return hs_.empty() ? "/" : hs_.front().path;
+}
+
+std::string FsManager::v1_dir(const std::string& controller) const {
+  auto it = layout_.v1.find(controller);
+  if (it == layout_.v1.end()) return "";
+  for (const auto& h : hs_)
+    if (!h.v2 && h.mount == it->second) return h.dir();
+  return "";
 }
 
 std::string FsManager::v2_dir() const {
-  return layout_.v2.empty() ? "" : layout_.v2 + (path_ == "/" ? "" : path_);
+  for (const auto& h : hs_)
+    if (h.v2) return h.dir();
+  return "";
 }
 
-bool FsManager::has_v2_controller(const std::string& c) const {
-  return std::find(layout_.v2_controllers.begin(), layout_.v2_controllers.end(), c) !=
-         layout_.v2_controllers.end();
-}
-
-std::vector<std::string> FsManager::hierarchy_roots() const {
-  std::set<std::string> seen;
-  std::vector<std::string> out;
-  for (const auto& [c, mp] : layout_.v1)
-    if (seen.insert(mp).second) out.push_back(mp);
-  if (!layout_.v2.empty()) out.push_back(layout_.v2);
-  return out;
+bool FsManager::v2_has(const std::string& controller) const {
+  std::string d = v2_dir();
+  if (d.empty()) return false;
+  auto here = read_cg(d, "cgroup.controllers");
+  auto list = here ? words(*here) : layout_.v2_controllers;
+  return std::find(list.begin(), list.end(), controller) != list.end();
 }
 
 void FsManager::create() {
-  for (const auto& root : hierarchy_roots()) {
-    std::string cur = root;
-    bool is_v2 = root == layout_.v2;
-    bool is_cpuset = layout_.v1.count("cpuset") && layout_.v1.at("cpuset") == root;
-    std::istringstream parts(path_);
+  std::string cpuset_mount = layout_.v1.count("cpuset") ? layout_.v1.at("cpuset") : "";
+  for (const auto& h : hs_) {
+    std::string cur = h.mount;
+    std::istringstream parts(h.path);
     std::string comp;
     while (std::getline(parts, comp, '/')) {
       if (comp.empty()) continue;
       std::string parent = cur;
-      if (is_v2) {
-        // Let the children of `parent` use every controller it has.
-        try {
-          if (!path_exists(parent + "/cgroup.controllers")) throw Error("", ENOENT);
-          std::istringstream c(read_file(parent + "/cgroup.controllers"));
-          std::string ctrl, enable;
-          while (c >> ctrl) enable += (enable.empty() ? "+" : " +") + ctrl;
-          if (!enable.empty()) {
-            std::string sub = trim(read_file(parent + "/cgroup.subtree_control"));
-            std::istringstream want(enable);
-            std::string w;
-            while (want >> w)
-              if (sub.find(w.substr(1)) == std::string::npos)
-                write_file(parent + "/cgroup.subtree_control", w);
-          }
-        } catch (const Error& e) {
-          if (e.code() != ENOENT)
-            throw Error("enable cgroup2 controllers in " + parent + ": " + e.what(), e.code());
-        }
-      }
       cur += "/" + comp;
+      if (h.v2) delegate_controllers(parent);
       if (::mkdir(cur.c_str(), 0755) == 0) {
         created_.push_back(cur);
-        if (is_cpuset) {
-          // A new v1 cpuset cgroup starts empty: no task could join it.
-          for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
-            std::string mine = cur + "/" + f, theirs = parent + "/" + f;
-            if (!path_exists(mine) || !path_exists(theirs)) continue;
-            if (read_trim(mine).empty()) write_file(mine, read_trim(theirs));
-          }
+        if (h.mount == cpuset_mount) {
+          // A new v1 cpuset cgroup starts with empty cpus/mems: no task could join it.
+          for (const char* f : {"cpuset.cpus", "cpuset.mems"})
+            if (read_cg(cur, f).value_or("").empty())
+              write_cg(cur, f, read_cg(parent, f).value_or(""), "create cgroup " + cur);
         }
       } else if (errno != EEXIST) {
         throw_sys("create cgroup " + cur);
@@ -157,64 +161,7 @@ void FsManager::create() {
 }
 
 void FsManager::add_process(pid_t pid) {
-  for (const auto& root : hierarchy_roots()) {
-    std::string dir = root + (path_ == "/" ? "" : path_);
-    write_cg(dir, "cgroup.procs", std::to_string(pid), "cgroup");
-  }
-}
-
-void FsManager::apply(const oci::Resources& r) {
-  bool hybrid = !layout_.v1.empty() && !layout_.v2.empty();
-  if (layout_.v2.empty() && !r.unified.empty())
-    throw Error("linux.resources.unified: the host has no cgroup2 hierarchy");
-  if (!layout_.v1.empty()) apply_v1(*this, r);
-  if (!layout_.v2.empty()) apply_v2(*this, r, hybrid);
-}
-
-void FsManager::freeze() {
-  if (std::string d = v1_dir("freezer"); !d.empty()) {
-    write_cg(d, "freezer.state", "FROZEN", "freeze");
-    for (int i = 0; i < 1000; ++i) {
-      if (read_trim(d + "/freezer.state") == "FROZEN") return;
-      sleep_ms(1);
-      if (i % 50 == 49) write_cg(d, "freezer.state", "FROZEN", "freeze");
-    }
-    throw Error("freeze " + d + ": the cgroup did not freeze");
-  }
-  std::string d = v2_dir();
-  if (d.empty() || !path_exists(d + "/cgroup.freeze"))
-    throw Error("no cgroup freezer on this host");
-  write_cg(d, "cgroup.freeze", "1", "freeze");
-  for (int i = 0; i < 1000; ++i) {
-    if (read_kv(d + "/cgroup.events")["frozen"] == 1) return;
-    sleep_ms(1);
-  }
-  throw Error("freeze " + d + ": the cgroup did not freeze");
-}
-
-void FsManager::thaw() {
-  if (std::string d = v1_dir("freezer"); !d.empty()) {
-    write_cg(d, "freezer.state", "THAWED", "thaw");
-    return;
-  }
-  std::string d = v2_dir();
-  if (d.empty() || !path_exists(d + "/cgroup.freeze"))
-    throw Error("no cgroup freezer on this host");
-  write_cg(d, "cgroup.freeze", "0", "thaw");
-}
-
-bool FsManager::frozen() const {
-  try {
-    if (std::string d = v1_dir("freezer"); !d.empty()) {
-      std::string s = read_trim(d + "/freezer.state");
-      return s == "FROZEN" || s == "FREEZING";
-    }
-    std::string d = v2_dir();
-    if (d.empty() || !path_exists(d + "/cgroup.freeze")) return false;
-    return read_trim(d + "/cgroup.freeze") == "1";
-  } catch (const Error&) {
-    return false;
-  }
+  for (const auto& h : hs_) write_cg(h.dir(), "cgroup.procs", std::to_string(pid), "join cgroup");
 }
 
 std::vector<pid_t> FsManager::pids() const {
@@ -223,6 +170,7 @@ std::vector<pid_t> FsManager::pids() const {
   for (const char* c : {"pids", "memory", "freezer", "cpu", "devices"})
     if (dir.empty()) dir = v1_dir(c);
   if (dir.empty()) dir = v2_dir();
+  if (dir.empty() && !hs_.empty()) dir = hs_.front().dir();
   if (!dir.empty()) collect_pids(dir, out);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -231,140 +179,44 @@ std::vector<pid_t> FsManager::pids() const {
 
 void FsManager::kill_all(int signal) {
   std::string v2 = v2_dir();
-  if (signal == SIGKILL && layout_.v1.empty() && !v2.empty() && path_exists(v2 + "/cgroup.kill")) {
+  if (signal == SIGKILL && layout_.pure_v2() && !v2.empty() && path_exists(v2 + "/cgroup.kill")) {
     write_cg(v2, "cgroup.kill", "1", "kill");
     return;
   }
-  // Freeze so nothing forks while we signal, as runc does.
+  // runc's signalAllProcesses: freeze so nothing forks past us, signal, thaw.
   bool can_freeze =
       !v1_dir("freezer").empty() || (!v2.empty() && path_exists(v2 + "/cgroup.freeze"));
-  bool was_frozen = frozen();
+  bool was_frozen = can_freeze && frozen();
   if (can_freeze && !was_frozen) freeze();
-  for (pid_t p : pids()) ::kill(p, signal);
+  for (pid_t p : pids())
+    if (::kill(p, signal) < 0 && errno != ESRCH) {
+      int e = errno;
+      if (can_freeze && !was_frozen) thaw();
+      throw_sys("kill " + std::to_string(p), e);
+    }
   if (can_freeze && !was_frozen) thaw();
 }
 
 void FsManager::destroy() {
+  std::set<std::string> leaves;
+  for (const auto& h : hs_) leaves.insert(h.dir());
   std::string first_error;
+  int first_code = 0;
   for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
     try {
-      remove_cgroup(*it);
+      if (leaves.count(*it)) {
+        remove_leaf(*it);
+      } else if (::rmdir(it->c_str()) < 0 && errno != ENOENT && errno != EBUSY &&
+                 errno != ENOTEMPTY) {
+        // A parent we made may hold other containers now: leave it then.
+        throw_sys("remove cgroup " + *it);
+      }
     } catch (const Error& e) {
-      if (first_error.empty()) first_error = e.what();
+      if (first_error.empty()) first_error = e.what(), first_code = e.code();
     }
   }
-  if (!first_error.empty()) throw Error(first_error);
-}
-
-Stats FsManager::stats() const {
-  Stats s;
-  if (std::string d = v1_dir("cpuacct"); !d.empty()) {
-    s.cpu.usage_total = to_u64(read_trim(d + "/cpuacct.usage"));
-    std::istringstream per(read_file(d + "/cpuacct.usage_percpu"));
-    uint64_t v;
-    while (per >> v) s.cpu.percpu.push_back(v);
-    auto st = read_kv(d + "/cpuacct.stat");
-    long hz = ::sysconf(_SC_CLK_TCK);
-    s.cpu.usage_user = st["user"] * (1000000000ULL / static_cast<uint64_t>(hz));
-    s.cpu.usage_kernel = st["system"] * (1000000000ULL / static_cast<uint64_t>(hz));
-  }
-  if (std::string d = v1_dir("cpu"); !d.empty()) {
-    auto st = read_kv(d + "/cpu.stat");
-    s.cpu.throttling_periods = st["nr_periods"];
-    s.cpu.throttled_periods = st["nr_throttled"];
-    s.cpu.throttled_time = st["throttled_time"];
-  }
-  if (std::string d = v1_dir("memory"); !d.empty()) {
-    s.memory.usage = to_u64(read_trim(d + "/memory.usage_in_bytes"));
-    s.memory.max_usage = to_u64(read_trim(d + "/memory.max_usage_in_bytes"));
-    s.memory.limit = to_u64(read_trim(d + "/memory.limit_in_bytes"));
-    s.memory.failcnt = to_u64(read_trim(d + "/memory.failcnt"));
-    if (path_exists(d + "/memory.memsw.usage_in_bytes")) {
-      s.memory.swap_usage = to_u64(read_trim(d + "/memory.memsw.usage_in_bytes"));
-      s.memory.swap_limit = to_u64(read_trim(d + "/memory.memsw.limit_in_bytes"));
-    }
-    s.memory.raw = read_kv(d + "/memory.stat");
-    s.memory.cache = s.memory.raw["cache"];
-  }
-  if (std::string d = v1_dir("pids"); !d.empty()) {
-    s.pids.current = to_u64(read_trim(d + "/pids.current"));
-    s.pids.limit = to_u64(read_trim(d + "/pids.max"));
-  }
-  std::string v2 = v2_dir();
-  if (layout_.v1.empty() && !v2.empty()) {
-    auto cpu = read_kv(v2 + "/cpu.stat");
-    s.cpu.usage_total = cpu["usage_usec"] * 1000;
-    s.cpu.usage_user = cpu["user_usec"] * 1000;
-    s.cpu.usage_kernel = cpu["system_usec"] * 1000;
-    s.cpu.throttling_periods = cpu["nr_periods"];
-    s.cpu.throttled_periods = cpu["nr_throttled"];
-    s.cpu.throttled_time = cpu["throttled_usec"] * 1000;
-    if (path_exists(v2 + "/memory.current")) {
-      s.memory.usage = to_u64(read_trim(v2 + "/memory.current"));
-      s.memory.limit = to_u64(read_trim(v2 + "/memory.max"));
-      s.memory.raw = read_kv(v2 + "/memory.stat");
-      s.memory.cache = s.memory.raw["file"];
-      if (path_exists(v2 + "/memory.swap.current"))
-        s.memory.swap_usage = to_u64(read_trim(v2 + "/memory.swap.current"));
-    }
-    if (path_exists(v2 + "/pids.current")) {
-      s.pids.current = to_u64(read_trim(v2 + "/pids.current"));
-      s.pids.limit = to_u64(read_trim(v2 + "/pids.max"));
-    }
-  }
-  return s;
-}
-
-uint64_t FsManager::oom_kill_count() const {
-  if (std::string d = v1_dir("memory"); !d.empty())
-    return read_kv(d + "/memory.oom_control")["oom_kill"];
-  std::string v2 = v2_dir();
-  if (!v2.empty()) return read_kv(v2 + "/memory.events")["oom_kill"];
-  return 0;
-}
-
-std::string FsManager::serialize() const {
-  std::string s = path_;
-  for (const auto& c : created_) s += "\t" + c;
-  return s;
-}
-
-void write_cg(const std::string& dir, const std::string& file, const std::string& value,
-              const std::string& field) {
-  try {
-    write_file(dir + "/" + file, value);
-  } catch (const Error& e) {
-    throw Error(field + ": " + e.what(), e.code());
-  }
-}
-
-std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts) {
-  if (opts.systemd) {
-    if (!path_exists("/run/systemd/system"))
-      throw Error("systemd cgroup driver requested (--systemd-cgroup) but systemd is not running");
-    throw Error("--systemd-cgroup: the systemd driver is not implemented yet; use cgroupfs");
-  }
-  std::string path;
-  if (!opts.cgroups_path || opts.cgroups_path->empty()) {
-    path = "/nucleus-oci/" + opts.id;
-  } else {
-    // Relative paths are placed under the hierarchy roots, like absolute ones.
-    path = normalize(*opts.cgroups_path);
-    if (path == "/") throw Error("linux.cgroupsPath: must not be the root cgroup");
-  }
-  return std::make_unique<FsManager>(layout, path);
-}
-
-std::unique_ptr<Manager> open_manager(const Layout& layout, const std::string& serialized) {
-  std::vector<std::string> parts;
-  std::istringstream in(serialized);
-  std::string p;
-  while (std::getline(in, p, '\t')) parts.push_back(p);
-  if (parts.empty() || parts[0].empty() || parts[0][0] != '/')
-    throw Error("corrupt cgroup record \"" + serialized + "\"");
-  std::string path = parts[0];
-  parts.erase(parts.begin());
-  return std::make_unique<FsManager>(layout, path, parts);
+  if (!first_error.empty()) throw Error(first_error, first_code);
+  created_.clear();
 }
 
 }  // namespace nucleus::cgroups

@@ -24,9 +24,23 @@ struct Layout {
   std::string v2;
   // Controllers enabled at the cgroup2 root (cgroup.controllers).
   std::vector<std::string> v2_controllers;
+  // Named v1 hierarchies without controllers ("name=systemd" -> "/sys/fs/cgroup/systemd"). No
+  // resource goes there, but containers are created in and join them too, as runc does.
+  std::map<std::string, std::string> v1_named;
+  // The caller's own cgroup in each hierarchy, keyed by mount point (from /proc/self/cgroup,
+  // relative to the mount's root). A relative cgroupsPath is resolved against it. Missing = "/".
+  std::map<std::string, std::string> own;
 
   bool pure_v2() const { return v1.empty() && !v2.empty(); }
+  bool hybrid() const { return !v1.empty() && !v2.empty(); }
   static Layout detect();  // from /proc/self/mountinfo; throws nucleus::Error
+  // The parsing behind detect(), for tests: mountinfo and /proc/self/cgroup texts. Does not read
+  // v2_controllers (detect() reads <v2>/cgroup.controllers).
+  static Layout parse(const std::string& mountinfo, const std::string& self_cgroup);
+  // A layout around a directory standing in for /sys/fs/cgroup: each v1 controller at
+  // root/<name>, cgroup2 (when v2_controllers is non-empty) at root/unified. Makes the dirs.
+  static Layout under(const std::string& root, const std::vector<std::string>& v1_controllers,
+                      const std::vector<std::string>& v2_controllers);
 };
 
 struct Stats {  // the subset of runc's `events --stats` data the runtime reports
@@ -94,10 +108,19 @@ struct Options {
   bool rootless = false;
 };
 
-// A manager for a new container. Relative cgroupsPath is placed under the caller's own cgroup
-// (as runc); unset means "/nucleus-oci/<id>".
+// A manager for a new container. Absolute cgroupsPath is used as is under every hierarchy root;
+// a relative one is placed under the caller's own cgroup in each hierarchy (as runc's cgroupfs
+// driver; on cgroup2 under the parent of the caller's cgroup, as runc's fs2); unset means
+// "/nucleus-oci/<id>". opts.systemd: cgroupsPath is "slice:prefix:name" and systemd must run.
 std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts);
 // Reopens a container's cgroup from Manager::serialize() output.
 std::unique_ptr<Manager> open_manager(const Layout& layout, const std::string& serialized);
+
+// The cgroup path runc's systemd driver uses for "slice:prefix:name" ("" = defaults:
+// system.slice, prefix "nucleus-oci", name = id): "/system.slice/nucleus-oci-ID.scope".
+// Throws nucleus::Error for a malformed value.
+std::string systemd_cgroup_path(const std::string& cgroups_path, const std::string& id);
+// True when systemd is PID 1's init (/run/systemd/system exists).
+bool systemd_running();
 
 }  // namespace nucleus::cgroups

@@ -1,119 +1,152 @@
-// linux.resources on cgroup v1 hierarchies. A field whose controller the host lacks is an
-// error naming the field (never silently dropped); unset fields are not written.
+// linux.resources written to cgroup v1 controller files. Unset (and, as in runc, zero) values
+// are not written; every write error names the spec field.
 #include <string>
 
 #include "cgroups/fs_manager.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
-namespace nucleus::cgroups {
+namespace nucleus::cgroups::v1 {
 namespace {
 
 const std::string kF = "linux.resources.";
-
-std::string need(const FsManager& m, const std::string& ctrl, const std::string& field) {
-  std::string d = m.v1_dir(ctrl);
-  if (d.empty()) throw Error(kF + field + ": the host has no " + ctrl + " cgroup controller");
-  return d;
-}
 
 std::string dev(int64_t major, int64_t minor) {
   return std::to_string(major) + ":" + std::to_string(minor);
 }
 
-std::string rule_text(const oci::DeviceCgroupRule& r) {
-  std::string type = r.type.empty() ? "a" : r.type;
-  std::string major = r.major && *r.major >= 0 ? std::to_string(*r.major) : "*";
-  std::string minor = r.minor && *r.minor >= 0 ? std::to_string(*r.minor) : "*";
-  std::string access = r.access.empty() ? "rwm" : r.access;
-  if (type == "a") return "a";
-  return type + " " + major + ":" + minor + " " + access;
+void check_usage(const std::string& dir, const std::string& usage_file, int64_t limit) {
+  if (limit <= 0) return;
+  uint64_t usage = read_u64(dir, usage_file);
+  if (static_cast<uint64_t>(limit) < usage)
+    throw Error(kF + "memory.limit: " + std::to_string(limit) + " is below the current usage " +
+                std::to_string(usage) + " (checkBeforeUpdate)");
 }
 
-void memory(const FsManager& m, const oci::MemoryResources& mem) {
-  std::string d = need(m, "memory", "memory");
-  if (mem.check_before_update.value_or(false) && mem.limit && *mem.limit > 0) {
-    uint64_t usage = std::stoull(trim(read_file(d + "/memory.usage_in_bytes")));
-    if (static_cast<uint64_t>(*mem.limit) < usage)
-      throw Error(kF + "memory.limit: " + std::to_string(*mem.limit) +
-                  " is below the current usage " + std::to_string(usage) + " (checkBeforeUpdate)");
-  }
-  auto limit = [&] {
-    write_cg(d, "memory.limit_in_bytes", std::to_string(*mem.limit), kF + "memory.limit");
-  };
-  auto swap = [&] {
-    write_cg(d, "memory.memsw.limit_in_bytes", std::to_string(*mem.swap), kF + "memory.swap");
-  };
-  if (mem.limit && mem.swap) {
-    // memsw must stay >= limit at every step: raise memsw first when growing.
+}  // namespace
+
+void memory(const std::string& d, const oci::MemoryResources& m) {
+  if (m.check_before_update.value_or(false) && m.limit)
+    check_usage(d, "memory.usage_in_bytes", *m.limit);
+  int64_t limit = m.limit.value_or(0), swap = m.swap.value_or(0);
+  // runc: memory unlimited and swap unset means swap unlimited too (when swap accounting exists).
+  if (limit == -1 && swap == 0 && path_exists(d + "/memory.memsw.limit_in_bytes")) swap = -1;
+  auto set_limit = [&] {
+    if (limit == 0) return;
     try {
-      limit();
-      swap();
-    } catch (const Error&) {
-      swap();
-      limit();
+      write_cg(d, "memory.limit_in_bytes", std::to_string(limit), kF + "memory.limit");
+    } catch (const Error& e) {
+      if (e.code() != EBUSY) throw;
+      throw Error(std::string(e.what()) + " (current usage " +
+                      std::to_string(read_u64(d, "memory.usage_in_bytes")) + ", peak " +
+                      std::to_string(read_u64(d, "memory.max_usage_in_bytes")) + ")",
+                  EBUSY);
     }
-  } else if (mem.limit) {
-    limit();
-  } else if (mem.swap) {
-    swap();
+  };
+  auto set_swap = [&] {
+    if (swap != 0)
+      write_cg(d, "memory.memsw.limit_in_bytes", std::to_string(swap), kF + "memory.swap");
+  };
+  // The kernel keeps memsw >= limit at every step: when the new memsw is above the current
+  // limit (growing), memsw goes first; otherwise the limit does (runc's setMemoryAndSwap).
+  if (limit != 0 && swap != 0) {
+    uint64_t cur = read_u64(d, "memory.limit_in_bytes", UINT64_MAX);
+    if (swap == -1 || cur < static_cast<uint64_t>(swap)) {
+      set_swap();
+      set_limit();
+    } else {
+      set_limit();
+      set_swap();
+    }
+  } else {
+    set_limit();
+    set_swap();
   }
-  if (mem.reservation)
-    write_cg(d, "memory.soft_limit_in_bytes", std::to_string(*mem.reservation),
+  if (m.reservation && *m.reservation != 0)
+    write_cg(d, "memory.soft_limit_in_bytes", std::to_string(*m.reservation),
              kF + "memory.reservation");
-  if (mem.kernel)
-    write_cg(d, "memory.kmem.limit_in_bytes", std::to_string(*mem.kernel), kF + "memory.kernel");
-  if (mem.kernel_tcp)
-    write_cg(d, "memory.kmem.tcp.limit_in_bytes", std::to_string(*mem.kernel_tcp),
+  // Kernel memory limits are gone from recent kernels: the write then fails naming the file.
+  if (m.kernel && *m.kernel != 0)
+    write_cg(d, "memory.kmem.limit_in_bytes", std::to_string(*m.kernel), kF + "memory.kernel");
+  if (m.kernel_tcp && *m.kernel_tcp != 0)
+    write_cg(d, "memory.kmem.tcp.limit_in_bytes", std::to_string(*m.kernel_tcp),
              kF + "memory.kernelTCP");
-  if (mem.swappiness)
-    write_cg(d, "memory.swappiness", std::to_string(*mem.swappiness), kF + "memory.swappiness");
-  if (mem.disable_oom_killer && *mem.disable_oom_killer)
+  if (m.swappiness) {
+    if (*m.swappiness > 100)
+      throw Error(kF + "memory.swappiness: " + std::to_string(*m.swappiness) +
+                  " is out of range (0-100)");
+    write_cg(d, "memory.swappiness", std::to_string(*m.swappiness), kF + "memory.swappiness");
+  }
+  if (m.disable_oom_killer && *m.disable_oom_killer)
     write_cg(d, "memory.oom_control", "1", kF + "memory.disableOOMKiller");
-  if (mem.use_hierarchy && *mem.use_hierarchy &&
-      trim(read_file(d + "/memory.use_hierarchy")) != "1")
-    write_cg(d, "memory.use_hierarchy", "1", kF + "memory.useHierarchy");
+  if (m.use_hierarchy) {
+    std::string want = *m.use_hierarchy ? "1" : "0";
+    if (read_cg(d, "memory.use_hierarchy") != want)
+      write_cg(d, "memory.use_hierarchy", want, kF + "memory.useHierarchy");
+  }
 }
 
-void cpu(const FsManager& m, const oci::CPUResources& c) {
-  bool any_cpu = c.shares || c.quota || c.period || c.burst || c.realtime_runtime ||
-                 c.realtime_period || c.idle;
-  if (any_cpu) {
-    std::string d = need(m, "cpu", "cpu");
-    if (c.shares) write_cg(d, "cpu.shares", std::to_string(*c.shares), kF + "cpu.shares");
-    if (c.period) write_cg(d, "cpu.cfs_period_us", std::to_string(*c.period), kF + "cpu.period");
-    if (c.quota) write_cg(d, "cpu.cfs_quota_us", std::to_string(*c.quota), kF + "cpu.quota");
-    if (c.burst) write_cg(d, "cpu.cfs_burst_us", std::to_string(*c.burst), kF + "cpu.burst");
-    if (c.realtime_period)
-      write_cg(d, "cpu.rt_period_us", std::to_string(*c.realtime_period),
-               kF + "cpu.realtimePeriod");
-    if (c.realtime_runtime)
-      write_cg(d, "cpu.rt_runtime_us", std::to_string(*c.realtime_runtime),
-               kF + "cpu.realtimeRuntime");
-    if (c.idle) write_cg(d, "cpu.idle", *c.idle ? "1" : "0", kF + "cpu.idle");
+void cpu(const std::string& d, const oci::CPUResources& c) {
+  if (c.shares && *c.shares != 0) {
+    write_cg(d, "cpu.shares", std::to_string(*c.shares), kF + "cpu.shares");
+    // The kernel clamps to [2, 262144]; report it instead of running with another value.
+    uint64_t got = read_u64(d, "cpu.shares", *c.shares);
+    if (got != *c.shares)
+      throw Error(kF + "cpu.shares: " + std::to_string(*c.shares) +
+                  " is out of range (the kernel set " + std::to_string(got) + ")");
   }
-  if (!c.cpus.empty())
-    write_cg(need(m, "cpuset", "cpu.cpus"), "cpuset.cpus", c.cpus, kF + "cpu.cpus");
-  if (!c.mems.empty())
-    write_cg(need(m, "cpuset", "cpu.mems"), "cpuset.mems", c.mems, kF + "cpu.mems");
+  // A smaller period can be refused (EINVAL) until the quota is lowered: retry it after.
+  bool period_pending = false;
+  if (c.period && *c.period != 0) {
+    try {
+      write_cg(d, "cpu.cfs_period_us", std::to_string(*c.period), kF + "cpu.period");
+    } catch (const Error& e) {
+      if (e.code() != EINVAL || !c.quota || *c.quota == 0) throw;
+      period_pending = true;
+    }
+  }
+  if (c.quota && *c.quota != 0) {
+    write_cg(d, "cpu.cfs_quota_us", std::to_string(*c.quota), kF + "cpu.quota");
+    if (period_pending)
+      write_cg(d, "cpu.cfs_period_us", std::to_string(*c.period), kF + "cpu.period");
+  }
+  if (c.burst) write_cg(d, "cpu.cfs_burst_us", std::to_string(*c.burst), kF + "cpu.burst");
+  // rt_runtime must fit the period: period first.
+  if (c.realtime_period && *c.realtime_period != 0)
+    write_cg(d, "cpu.rt_period_us", std::to_string(*c.realtime_period), kF + "cpu.realtimePeriod");
+  if (c.realtime_runtime && *c.realtime_runtime != 0)
+    write_cg(d, "cpu.rt_runtime_us", std::to_string(*c.realtime_runtime),
+             kF + "cpu.realtimeRuntime");
+  if (c.idle) write_cg(d, "cpu.idle", *c.idle ? "1" : "0", kF + "cpu.idle");
 }
 
-void blkio(const FsManager& m, const oci::BlockIOResources& b) {
-  std::string d = need(m, "blkio", "blockIO");
-  if (b.weight) {
-    std::string file = path_exists(d + "/blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
-    write_cg(d, file, std::to_string(*b.weight), kF + "blockIO.weight");
-  }
-  if (b.leaf_weight)
+void cpuset(const std::string& d, const oci::CPUResources& c) {
+  if (!c.cpus.empty()) write_cg(d, "cpuset.cpus", c.cpus, kF + "cpu.cpus");
+  if (!c.mems.empty()) write_cg(d, "cpuset.mems", c.mems, kF + "cpu.mems");
+}
+
+void pids(const std::string& d, const oci::PidsResources& p) {
+  int64_t l = *p.limit;
+  write_cg(d, "pids.max", l > 0 ? std::to_string(l) : "max", kF + "pids.limit");
+}
+
+void blkio(const std::string& d, const oci::BlockIOResources& b) {
+  // Kernels with BFQ and no CFQ only have blkio.bfq.weight.
+  bool bfq = !path_exists(d + "/blkio.weight") && path_exists(d + "/blkio.bfq.weight");
+  if (b.weight && *b.weight != 0)
+    write_cg(d, bfq ? "blkio.bfq.weight" : "blkio.weight", std::to_string(*b.weight),
+             kF + "blockIO.weight");
+  if (b.leaf_weight && *b.leaf_weight != 0)
     write_cg(d, "blkio.leaf_weight", std::to_string(*b.leaf_weight), kF + "blockIO.leafWeight");
-  for (const auto& w : b.weight_device) {
+  for (size_t i = 0; i < b.weight_device.size(); ++i) {
+    const auto& w = b.weight_device[i];
+    std::string field = kF + "blockIO.weightDevice[" + std::to_string(i) + "]";
     if (w.weight)
-      write_cg(d, "blkio.weight_device", dev(w.major, w.minor) + " " + std::to_string(*w.weight),
-               kF + "blockIO.weightDevice");
+      write_cg(d, bfq ? "blkio.bfq.weight_device" : "blkio.weight_device",
+               dev(w.major, w.minor) + " " + std::to_string(*w.weight), field + ".weight");
     if (w.leaf_weight)
       write_cg(d, "blkio.leaf_weight_device",
-               dev(w.major, w.minor) + " " + std::to_string(*w.leaf_weight),
-               kF + "blockIO.weightDevice.leafWeight");
+               dev(w.major, w.minor) + " " + std::to_string(*w.leaf_weight), field + ".leafWeight");
   }
   struct T {
     const std::vector<oci::ThrottleDevice>* list;
@@ -126,57 +159,53 @@ void blkio(const FsManager& m, const oci::BlockIOResources& b) {
       {&b.throttle_write_iops_device, "blkio.throttle.write_iops_device",
        "throttleWriteIOPSDevice"}};
   for (const auto& t : ts)
-    for (const auto& e : *t.list)
+    for (size_t i = 0; i < t.list->size(); ++i) {
+      const auto& e = (*t.list)[i];
       write_cg(d, t.file, dev(e.major, e.minor) + " " + std::to_string(e.rate),
-               kF + "blockIO." + t.field);
+               kF + "blockIO." + t.field + "[" + std::to_string(i) + "]");
+    }
 }
 
-}  // namespace
+void hugetlb(const std::string& d, const std::vector<oci::HugepageLimit>& h) {
+  for (size_t i = 0; i < h.size(); ++i)
+    write_cg(d, "hugetlb." + h[i].page_size + ".limit_in_bytes", std::to_string(h[i].limit),
+             kF + "hugepageLimits[" + std::to_string(i) + "]");
+}
 
-void apply_v1(const FsManager& m, const oci::Resources& r) {
-  if (!r.devices.empty()) {
-    std::string d = need(m, "devices", "devices");
-    write_cg(d, "devices.deny", "a", kF + "devices");
-    for (size_t i = 0; i < r.devices.size(); ++i)
-      write_cg(d, r.devices[i].allow ? "devices.allow" : "devices.deny", rule_text(r.devices[i]),
-               kF + "devices[" + std::to_string(i) + "]");
-  }
-  if (r.memory) memory(m, *r.memory);
-  if (r.cpu) cpu(m, *r.cpu);
-  if (r.pids && r.pids->limit) {
-    int64_t l = *r.pids->limit;
-    write_cg(need(m, "pids", "pids"), "pids.max", l > 0 ? std::to_string(l) : "max",
-             kF + "pids.limit");
-  }
-  if (r.block_io) blkio(m, *r.block_io);
-  for (size_t i = 0; i < r.hugepage_limits.size(); ++i) {
-    const auto& h = r.hugepage_limits[i];
-    std::string field = kF + "hugepageLimits[" + std::to_string(i) + "]";
-    if (std::string d = m.v1_dir("hugetlb"); !d.empty())
-      write_cg(d, "hugetlb." + h.page_size + ".limit_in_bytes", std::to_string(h.limit), field);
-    else if (!m.has_v2_controller("hugetlb"))
-      throw Error(field + ": the host has no hugetlb cgroup controller");
-    // else: the cgroup2 side of a hybrid host takes it (apply_v2).
-  }
-  if (r.network) {
-    if (r.network->class_id)
-      write_cg(need(m, "net_cls", "network.classID"), "net_cls.classid",
-               std::to_string(*r.network->class_id), kF + "network.classID");
-    for (const auto& p : r.network->priorities)
-      write_cg(need(m, "net_prio", "network.priorities"), "net_prio.ifpriomap",
-               p.name + " " + std::to_string(p.priority), kF + "network.priorities");
-  }
-  for (const auto& [devname, l] : r.rdma) {
-    std::string d = m.v1_dir("rdma");
-    if (d.empty()) {
-      if (m.has_v2_controller("rdma")) continue;
-      throw Error(kF + "rdma." + devname + ": the host has no rdma cgroup controller");
-    }
-    std::string v = devname;
+void net_cls(const std::string& d, uint32_t class_id) {
+  write_cg(d, "net_cls.classid", std::to_string(class_id), kF + "network.classID");
+}
+
+void net_prio(const std::string& d, const std::vector<oci::NetworkPriority>& p) {
+  for (size_t i = 0; i < p.size(); ++i)
+    write_cg(d, "net_prio.ifpriomap", p[i].name + " " + std::to_string(p[i].priority),
+             kF + "network.priorities[" + std::to_string(i) + "]");
+}
+
+void rdma(const std::string& d, const std::map<std::string, oci::RdmaLimit>& r) {
+  for (const auto& [device, l] : r) {
+    if (!l.hca_handles && !l.hca_objects) continue;  // nothing requested for this device
+    std::string v = device;
     if (l.hca_handles) v += " hca_handle=" + std::to_string(*l.hca_handles);
     if (l.hca_objects) v += " hca_object=" + std::to_string(*l.hca_objects);
-    write_cg(d, "rdma.max", v, kF + "rdma." + devname);
+    write_cg(d, "rdma.max", v, kF + "rdma." + device);
   }
 }
 
-}  // namespace nucleus::cgroups
+std::string device_rule_text(const oci::DeviceCgroupRule& r) {
+  std::string type = r.type.empty() ? "a" : r.type;
+  std::string major = r.major && *r.major >= 0 ? std::to_string(*r.major) : "*";
+  std::string minor = r.minor && *r.minor >= 0 ? std::to_string(*r.minor) : "*";
+  return type + " " + major + ":" + minor + " " + (r.access.empty() ? "rwm" : r.access);
+}
+
+// As runc emulates: start from "deny all", then every rule in order (a later rule overrides an
+// earlier one for the devices it names).
+void devices(const std::string& d, const std::vector<oci::DeviceCgroupRule>& rules) {
+  write_cg(d, "devices.deny", "a", kF + "devices");
+  for (size_t i = 0; i < rules.size(); ++i)
+    write_cg(d, rules[i].allow ? "devices.allow" : "devices.deny", device_rule_text(rules[i]),
+             kF + "devices[" + std::to_string(i) + "]");
+}
+
+}  // namespace nucleus::cgroups::v1

@@ -1,0 +1,95 @@
+// apply(): every resource group goes to the hierarchy holding its controller — the v1 mount
+// when the host has one, else the cgroup2 side — and is an error naming the field when neither
+// has it. Unset fields are not written.
+#include "cgroups/fs_manager.hpp"
+#include "runtime/util/error.hpp"
+
+namespace nucleus::cgroups {
+namespace {
+
+const std::string kF = "linux.resources.";
+
+bool any(const oci::MemoryResources& m) {
+  return m.limit || m.reservation || m.swap || m.kernel || m.kernel_tcp || m.swappiness ||
+         m.disable_oom_killer || m.use_hierarchy;
+}
+bool any_cpu(const oci::CPUResources& c) {
+  return c.shares || c.quota || c.burst || c.period || c.realtime_runtime || c.realtime_period ||
+         c.idle;
+}
+bool any(const oci::BlockIOResources& b) {
+  return b.weight || b.leaf_weight || !b.weight_device.empty() ||
+         !b.throttle_read_bps_device.empty() || !b.throttle_write_bps_device.empty() ||
+         !b.throttle_read_iops_device.empty() || !b.throttle_write_iops_device.empty();
+}
+
+Error missing(const std::string& field, const std::string& controller) {
+  return Error(kF + field + ": the host has no " + controller + " cgroup controller");
+}
+
+}  // namespace
+
+void FsManager::apply(const oci::Resources& r) {
+  // Which side takes a controller: "v1" dir, "v2" dir, or an error naming the field.
+  struct Target {
+    std::string dir;
+    bool v2 = false;
+  };
+  auto target = [&](const std::string& v1c, const std::string& v2c, const std::string& field) {
+    if (std::string d = v1_dir(v1c); !d.empty()) return Target{d, false};
+    if (!v2c.empty() && v2_has(v2c)) return Target{v2_dir(), true};
+    throw missing(field, v1c == v2c || v2c.empty() ? v1c : v1c + "/" + v2c);
+  };
+
+  if (!r.devices.empty()) {
+    if (std::string d = v1_dir("devices"); !d.empty())
+      v1::devices(d, r.devices);
+    else if (std::string d2 = v2_dir(); !d2.empty())
+      attach_device_filter(d2, r.devices);  // cgroup2 has no devices files: an eBPF program
+    else
+      throw missing("devices", "devices");
+  }
+  if (r.memory && any(*r.memory)) {
+    auto t = target("memory", "memory", "memory");
+    t.v2 ? v2::memory(t.dir, *r.memory) : v1::memory(t.dir, *r.memory);
+  }
+  if (r.cpu && any_cpu(*r.cpu)) {
+    auto t = target("cpu", "cpu", "cpu");
+    t.v2 ? v2::cpu(t.dir, *r.cpu) : v1::cpu(t.dir, *r.cpu);
+  }
+  if (r.cpu && (!r.cpu->cpus.empty() || !r.cpu->mems.empty())) {
+    auto t = target("cpuset", "cpuset", r.cpu->cpus.empty() ? "cpu.mems" : "cpu.cpus");
+    t.v2 ? v2::cpuset(t.dir, *r.cpu) : v1::cpuset(t.dir, *r.cpu);
+  }
+  if (r.pids && r.pids->limit) {
+    auto t = target("pids", "pids", "pids.limit");
+    t.v2 ? v2::pids(t.dir, *r.pids) : v1::pids(t.dir, *r.pids);
+  }
+  if (r.block_io && any(*r.block_io)) {
+    auto t = target("blkio", "io", "blockIO");
+    t.v2 ? v2::io(t.dir, *r.block_io) : v1::blkio(t.dir, *r.block_io);
+  }
+  if (!r.hugepage_limits.empty()) {
+    auto t = target("hugetlb", "hugetlb", "hugepageLimits");
+    t.v2 ? v2::hugetlb(t.dir, r.hugepage_limits) : v1::hugetlb(t.dir, r.hugepage_limits);
+  }
+  if (r.network && r.network->class_id) {
+    auto t = target("net_cls", "", "network.classID");
+    v1::net_cls(t.dir, *r.network->class_id);
+  }
+  if (r.network && !r.network->priorities.empty()) {
+    auto t = target("net_prio", "", "network.priorities");
+    v1::net_prio(t.dir, r.network->priorities);
+  }
+  if (!r.rdma.empty()) {
+    auto t = target("rdma", "rdma", "rdma");
+    t.v2 ? v2::rdma(t.dir, r.rdma) : v1::rdma(t.dir, r.rdma);
+  }
+  if (!r.unified.empty()) {
+    std::string d = v2_dir();
+    if (d.empty()) throw Error(kF + "unified: the host has no cgroup2 hierarchy (cgroup v1 only)");
+    v2::unified(d, r.unified);
+  }
+}
+
+}  // namespace nucleus::cgroups

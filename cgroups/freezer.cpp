@@ -1,0 +1,80 @@
+// Freezing: the v1 freezer controller when the host mounts it (hybrid hosts too: our tasks are
+// in it), else cgroup2's cgroup.freeze.
+#include <chrono>
+#include <thread>
+
+#include "cgroups/fs_manager.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace nucleus::cgroups {
+namespace {
+
+constexpr auto kTimeout = std::chrono::seconds(2);
+
+void sleep_ms(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+std::string v2_freezer(const FsManager& m) {
+  std::string d = m.v2_dir();
+  if (d.empty() || !path_exists(d + "/cgroup.freeze"))
+    throw Error("no cgroup freezer on this host (neither a v1 freezer nor cgroup.freeze)");
+  return d;
+}
+
+}  // namespace
+
+void FsManager::freeze() {
+  auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  if (std::string d = v1_dir("freezer"); !d.empty()) {
+    // FREEZING can stall while a task is in an uninterruptible sleep; writing FROZEN again
+    // retries the freeze of the stragglers (as runc does).
+    for (int i = 0;; ++i) {
+      if (i % 50 == 0) write_cg(d, "freezer.state", "FROZEN", "freeze");
+      if (read_cg(d, "freezer.state") == "FROZEN") return;
+      if (std::chrono::steady_clock::now() > deadline) break;
+      sleep_ms(1);
+    }
+    try {
+      write_cg(d, "freezer.state", "THAWED", "thaw");
+    } catch (const Error&) {
+    }
+    throw Error("freeze " + d + ": the cgroup did not freeze in time");
+  }
+  std::string d = v2_freezer(*this);
+  write_cg(d, "cgroup.freeze", "1", "freeze");
+  while (read_kv(d, "cgroup.events")["frozen"] != 1) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      try {
+        write_cg(d, "cgroup.freeze", "0", "thaw");
+      } catch (const Error&) {
+      }
+      throw Error("freeze " + d + ": the cgroup did not freeze in time");
+    }
+    sleep_ms(1);
+  }
+}
+
+void FsManager::thaw() {
+  auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  if (std::string d = v1_dir("freezer"); !d.empty()) {
+    write_cg(d, "freezer.state", "THAWED", "thaw");
+    while (read_cg(d, "freezer.state") != "THAWED" && std::chrono::steady_clock::now() < deadline)
+      sleep_ms(1);
+    return;
+  }
+  std::string d = v2_freezer(*this);
+  write_cg(d, "cgroup.freeze", "0", "thaw");
+  while (read_kv(d, "cgroup.events")["frozen"] != 0 && std::chrono::steady_clock::now() < deadline)
+    sleep_ms(1);
+}
+
+bool FsManager::frozen() const {
+  if (std::string d = v1_dir("freezer"); !d.empty()) return read_cg(d, "freezer.state") == "FROZEN";
+  std::string d = v2_dir();
+  if (d.empty()) return false;
+  return read_cg(d, "cgroup.freeze") == "1";
+}
+
+}  // namespace nucleus::cgroups

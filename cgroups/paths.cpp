@@ -1,0 +1,166 @@
+// Which directory a container's cgroup is in: cgroupsPath rules (cgroupfs and systemd forms),
+// and the one-line record that reopens it (serialize / open_manager).
+#include <sstream>
+
+#include "cgroups/fs_manager.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+#include "runtime/util/paths.hpp"
+
+namespace nucleus::cgroups {
+namespace {
+
+constexpr const char* kRecordTag = "cgfs1";
+
+std::string parent_of(const std::string& p) {
+  auto slash = p.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : p.substr(0, slash);
+}
+
+std::string join(const std::string& base, const std::string& rel) {
+  return clean_path(base + "/" + rel);
+}
+
+// Every hierarchy this layout has, v1 mounts once each (co-mounted controllers share one), named
+// v1 hierarchies, then cgroup2. `path` absolute: the same path everywhere. Relative: below the
+// caller's own cgroup in each hierarchy (runc's cgroupfs driver), on cgroup2 below its parent
+// (runc's fs2: the caller's own cgroup holds processes, so it cannot have controllers enabled).
+std::vector<Hierarchy> resolve(const Layout& l, const std::string& path) {
+  std::vector<Hierarchy> hs;
+  auto add = [&](const std::string& mount, bool v2) {
+    for (const auto& h : hs)
+      if (h.mount == mount) return;
+    Hierarchy h{mount, path, v2};
+    if (path.empty() || path[0] != '/') {
+      auto it = l.own.find(mount);
+      std::string base = it == l.own.end() ? "/" : it->second;
+      if (v2) base = parent_of(base);
+      h.path = join(base, path);
+    }
+    hs.push_back(h);
+  };
+  for (const auto& [c, mount] : l.v1) add(mount, false);
+  for (const auto& [n, mount] : l.v1_named) add(mount, false);
+  if (!l.v2.empty()) add(l.v2, true);
+  return hs;
+}
+
+void check_text(const std::string& p) {
+  if (p.find_first_of("\t\n") != std::string::npos)
+    throw Error("linux.cgroupsPath: must not contain tabs or newlines");
+}
+
+}  // namespace
+
+bool systemd_running() {
+  return path_exists("/run/systemd/system");
+}
+
+std::string systemd_cgroup_path(const std::string& cgroups_path, const std::string& id) {
+  std::string slice = "system.slice", prefix = "nucleus-oci", name = id;
+  if (!cgroups_path.empty()) {
+    std::vector<std::string> parts;
+    std::istringstream in(cgroups_path);
+    std::string p;
+    while (std::getline(in, p, ':')) parts.push_back(p);
+    if (cgroups_path.back() == ':') parts.push_back("");
+    if (parts.size() != 3)
+      throw Error("linux.cgroupsPath: expected \"slice:prefix:name\" for systemd cgroups, got \"" +
+                  cgroups_path + "\"");
+    if (!parts[0].empty()) slice = parts[0];
+    prefix = parts[1];
+    name = parts[2];
+  }
+  if (slice.find('/') != std::string::npos || slice.size() < 6 ||
+      slice.compare(slice.size() - 6, 6, ".slice") != 0)
+    throw Error("linux.cgroupsPath: invalid systemd slice \"" + slice + "\"");
+  if (name.empty() || name.find('/') != std::string::npos || prefix.find('/') != std::string::npos)
+    throw Error("linux.cgroupsPath: invalid systemd unit name in \"" + cgroups_path + "\"");
+  // "a-b-c.slice" lives in /a.slice/a-b.slice/a-b-c.slice; "-.slice" is the root.
+  std::string dir;
+  if (slice != "-.slice") {
+    std::string stem = slice.substr(0, slice.size() - 6);
+    if (stem.front() == '-' || stem.back() == '-' || stem.find("--") != std::string::npos)
+      throw Error("linux.cgroupsPath: invalid systemd slice \"" + slice + "\"");
+    std::string acc;
+    for (const auto& comp : [&] {
+           std::vector<std::string> v;
+           std::istringstream in(stem);
+           std::string c;
+           while (std::getline(in, c, '-')) v.push_back(c);
+           return v;
+         }()) {
+      acc += (acc.empty() ? "" : "-") + comp;
+      dir += "/" + acc + ".slice";
+    }
+  }
+  // A name that is itself a slice is used as is; otherwise the unit is PREFIX-NAME.scope.
+  std::string unit;
+  if (name.size() > 6 && name.compare(name.size() - 6, 6, ".slice") == 0)
+    unit = name;
+  else
+    unit = (prefix.empty() ? "" : prefix + "-") + name + ".scope";
+  return dir + "/" + unit;
+}
+
+std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts) {
+  std::string path;
+  if (opts.systemd) {
+    path = systemd_cgroup_path(opts.cgroups_path.value_or(""), opts.id);
+    if (!systemd_running())
+      throw Error("systemd cgroup driver requested (--systemd-cgroup) but systemd is not running");
+    // Creating the scope needs systemd's D-Bus API (StartTransientUnit); not done yet.
+    throw Error("systemd cgroup driver (--systemd-cgroup) is not supported yet; use cgroupfs");
+  }
+  if (!opts.cgroups_path || opts.cgroups_path->empty()) {
+    if (opts.id.empty() || opts.id.find('/') != std::string::npos)
+      throw Error("invalid container id \"" + opts.id + "\" for a cgroup path");
+    path = "/nucleus-oci/" + opts.id;
+  } else {
+    path = *opts.cgroups_path;
+    check_text(path);
+    // Clean as runc's utils.CleanPath: "../.." cannot climb above the base.
+    path = path[0] == '/' ? clean_path(path) : clean_path("/" + path).substr(1);
+    if (path == "/" || path.empty())
+      throw Error("linux.cgroupsPath: \"" + *opts.cgroups_path + "\" is the root cgroup");
+  }
+  if (layout.v1.empty() && layout.v2.empty()) throw Error("no cgroup hierarchy is mounted");
+  return std::make_unique<FsManager>(layout, resolve(layout, path));
+}
+
+// "cgfs1\tH\t<mount>\t<path>\t...\tC\t<created dir>..." (tab-separated; paths hold no tabs).
+std::string FsManager::serialize() const {
+  std::string s = kRecordTag;
+  for (const auto& h : hs_)
+    s += std::string("\t") + (h.v2 ? "H2" : "H1") + "\t" + h.mount + "\t" + h.path;
+  for (const auto& c : created_) s += "\tC\t" + c;
+  return s;
+}
+
+std::unique_ptr<Manager> open_manager(const Layout& layout, const std::string& serialized) {
+  std::vector<std::string> t;
+  std::istringstream in(serialized);
+  std::string p;
+  while (std::getline(in, p, '\t')) t.push_back(p);
+  auto corrupt = [&] { return Error("corrupt cgroup record \"" + serialized + "\""); };
+  if (t.empty() || t[0] != kRecordTag) throw corrupt();
+  std::vector<Hierarchy> hs;
+  std::vector<std::string> created;
+  for (size_t i = 1; i < t.size();) {
+    if ((t[i] == "H1" || t[i] == "H2") && i + 2 < t.size()) {
+      if (t[i + 1].empty() || t[i + 2].empty() || t[i + 2][0] != '/') throw corrupt();
+      hs.push_back({t[i + 1], t[i + 2], t[i] == "H2"});
+      i += 3;
+    } else if (t[i] == "C" && i + 1 < t.size()) {
+      if (t[i + 1].empty() || t[i + 1][0] != '/') throw corrupt();
+      created.push_back(t[i + 1]);
+      i += 2;
+    } else {
+      throw corrupt();
+    }
+  }
+  if (hs.empty()) throw corrupt();
+  return std::make_unique<FsManager>(layout, hs, created);
+}
+
+}  // namespace nucleus::cgroups
