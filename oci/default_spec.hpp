@@ -5,8 +5,11 @@
 
 namespace nucleus::oci {
 
-// Tab-indented like `runc spec`. `rootless`: a user namespace mapping the caller's euid to 0,
-// no network namespace, /sys bind-mounted, no cgroup resources.
+// runc's libcontainer/specconv Example() as `runc spec` writes it: json.MarshalIndent with a tab,
+// Go's field order, no trailing newline; ociVersion kSpecVersion, hostname "nucleus".
+// `rootless` applies ToRootless: no network namespace, a user namespace mapping container 0 to
+// `euid`/`egid` (pass geteuid()/getegid(): this module makes no system calls), /sys rbind-mounted,
+// no uid=/gid= mount options, no linux.resources.
 std::string default_spec_json(bool rootless, unsigned euid = 0, unsigned egid = 0);
 
 }  // namespace nucleus::oci

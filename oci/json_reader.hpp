@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,11 +28,16 @@ class Reader {
   [[noreturn]] void fail(const std::string& path, const std::string& msg) const {
     throw ConfigError(source_ + ": " + (path.empty() ? "" : path + ": ") + msg);
   }
-  // The member, or nullptr when absent or JSON null.
+  // The member, or nullptr when absent or JSON null. A key given twice takes its last value, as
+  // Go's encoding/json (runc) does, so both runtimes read the same config.
   const Value* get(const Value& obj, const char* key) const {
-    auto it = obj.FindMember(key);
-    if (it == obj.MemberEnd() || it->value.IsNull()) return nullptr;
-    return &it->value;
+    const size_t len = std::char_traits<char>::length(key);
+    for (auto it = obj.MemberEnd(); it != obj.MemberBegin();) {
+      --it;
+      if (it->name.GetStringLength() == len && std::memcmp(it->name.GetString(), key, len) == 0)
+        return it->value.IsNull() ? nullptr : &it->value;
+    }
+    return nullptr;
   }
   static std::string join(const std::string& path, const char* key) {
     return path.empty() ? key : path + "." + key;

@@ -454,3 +454,13 @@ BOOST_AUTO_TEST_CASE(validate_checks_configs_built_in_code) {
   BOOST_TEST(error_of([&] { oci::validate(c); }) ==
              "config.json: linux.namespaces[2].type: unknown namespace \"net\"");
 }
+
+BOOST_AUTO_TEST_CASE(a_repeated_key_takes_its_last_value_as_in_go) {
+  oci::Config c = oci::parse_config(
+      R"({"ociVersion":"1.3.0","hostname":"first","hostname":"last",
+          "linux":{"namespaces":[{"type":"uts"}]}})");
+  BOOST_TEST(c.hostname == "last");
+  BOOST_TEST(error_of([] {
+               oci::parse_config(R"({"ociVersion":"1.3.0","ociVersion":"2.0.0"})");
+             }) == "config.json: ociVersion: unsupported version \"2.0.0\" (want 1.x)");
+}
