@@ -98,6 +98,24 @@ class CreateTransaction {
   bool committed_ = false;
 };
 
+// The device rules a container gets: the config's, then the devices every container needs
+// (runc's AllowedDevices: mknod of any node, null, zero, full, random, urandom, tty, pts, ptmx,
+// tun). The device cgroup starts from "deny all", so a config without rules gets exactly these.
+oci::Resources with_default_devices(const std::optional<oci::Resources>& in) {
+  oci::Resources r = in.value_or(oci::Resources{});
+  auto rule = [](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
+                 const char* access) {
+    return oci::DeviceCgroupRule{true, type, major, minor, access};
+  };
+  r.devices.push_back(rule("c", -1, -1, "m"));
+  r.devices.push_back(rule("b", -1, -1, "m"));
+  for (auto [major, minor] :
+       {std::pair{1, 3}, {1, 8}, {1, 7}, {5, 0}, {1, 5}, {1, 9}, {5, 2}, {10, 200}})
+    r.devices.push_back(rule("c", major, minor, "rwm"));
+  r.devices.push_back(rule("c", 136, -1, "rwm"));
+  return r;
+}
+
 std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
   return "exit status " + std::to_string(WEXITSTATUS(status));
@@ -189,6 +207,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   }
   init::plan_namespaces(linux, ctx);
 
+  std::unique_ptr<cgroups::Manager> cg;  // outlives tx, which may destroy it
   CreateTransaction tx(store, o.id);
   UniqueFd dir = store.create_dir(o.id);
   tx.dir_made();
@@ -211,12 +230,12 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   copts.id = o.id;
   copts.cgroups_path = linux.cgroups_path;
   copts.systemd = g.systemd_cgroup;
-  std::unique_ptr<cgroups::Manager> cg = cgroups::make_manager(host_layout(), copts);
+  cg = cgroups::make_manager(host_layout(), copts);
   cg->create();
   tx.cgroup(cg.get());
   rec.cgroup = cg->serialize();
   Store::save(dir.get(), rec);
-  if (linux.resources) cg->apply(*linux.resources);
+  cg->apply(with_default_devices(linux.resources));
 
   ctx.config = &cfg;
   ctx.id = o.id;

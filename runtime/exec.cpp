@@ -55,8 +55,9 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     sync.expect(SyncType::Go, "waiting for the runtime");
-    unsigned first = 3u + static_cast<unsigned>(preserve_fds);
-    ::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC);
+    std::vector<int> keep = {sync.fd(), console.get(), log::fd()};
+    for (const auto& j : joins) keep.push_back(j.fd.get());
+    close_fds_except(3 + preserve_fds, keep);
     for (int fd = 3; fd < 3 + preserve_fds; ++fd) {
       int fl = ::fcntl(fd, F_GETFD);
       if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);

@@ -102,6 +102,10 @@ bool debug_enabled() {
   return sink().debug;
 }
 
+int fd() {
+  return sink().fd ? sink().fd.get() : -1;
+}
+
 void write(Level level, std::string_view msg) {
   Sink& s = sink();
   if (level == Level::Debug && !s.debug) return;

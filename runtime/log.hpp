@@ -26,6 +26,7 @@ inline void error(std::string_view m) {
   write(Level::Error, m);
 }
 bool debug_enabled();
+int fd();  // the --log file's fd, -1 for stderr
 
 // RFC 3339 UTC time with nanoseconds ("2026-11-29T00:00:00.123456789Z") for `created`.
 std::string rfc3339_nano_now();

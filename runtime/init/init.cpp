@@ -13,6 +13,7 @@
 
 #include "oci/state.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/log.hpp"
 #include "runtime/tracer.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -21,12 +22,17 @@
 namespace nucleus::init {
 namespace {
 
-// Only stdio, the preserved fds and the init's own (close-on-exec) fds survive into the
-// container; nothing the runtime's caller leaked reaches the workload.
-void sanitize_fds(int preserve) {
-  unsigned first = 3u + static_cast<unsigned>(preserve);
-  if (::syscall(SYS_close_range, first, ~0u, CLOSE_RANGE_CLOEXEC) < 0) throw_sys("close_range");
-  for (int fd = 3; fd < 3 + preserve; ++fd) {
+// Only stdio, the preserved fds and the init's own fds survive: everything else the runtime
+// had open is closed now (its copy of the state dir lock among them: a flock lives as long as
+// any copy of its fd), and the init's own fds are close-on-exec.
+void sanitize_fds(const Context& ctx) {
+  std::vector<int> keep = {ctx.sync.fd(),        ctx.state_dir.get(),
+                           ctx.console.get(),    ctx.seccomp_listener.get(),
+                           ctx.trace_sock.get(), log::fd()};
+  for (const auto& j : ctx.joins) keep.push_back(j.fd.get());
+  for (const auto& [i, fd] : ctx.idmap_trees) keep.push_back(fd.get());
+  close_fds_except(3 + ctx.preserve_fds, keep);
+  for (int fd = 3; fd < 3 + ctx.preserve_fds; ++fd) {
     int fl = ::fcntl(fd, F_GETFD);
     if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
   }
@@ -121,7 +127,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
     // Not dumpable until exec: other processes in the container cannot open our /proc files
     // (and /proc/self/exe, the runtime binary, with them).
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    sanitize_fds(ctx.preserve_fds);
+    sanitize_fds(ctx);
     for (;;) {  // prepared mount trees, then Go
       SyncMsg m;
       if (!ctx.sync.recv(m)) throw Error("waiting for the runtime: it exited");

@@ -230,9 +230,12 @@ void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin) {
   cap_free(c);
   if (rc < 0) throw_sys("apply process.capabilities", err);
   if (cap_reset_ambient() < 0 && errno != EINVAL) throw_sys("reset ambient capabilities");
+  // An ambient capability needs to be permitted and inheritable; like runc, a config that asks
+  // for one that is not is not an error (runc ignores it silently; we say so with --debug).
   for (cap_value_t v : cap_values(caps->ambient, "ambient"))
     if (cap_set_ambient(v, CAP_SET) < 0)
-      throw_sys(std::string("raise ambient capability ") + cap_to_name(v));
+      log::debug(std::string("can't raise ambient capability ") + cap_to_name(v) + ": " +
+                 errno_text(errno));
 }
 
 void drop_kept_sys_admin(const oci::Process& proc) {

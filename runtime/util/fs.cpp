@@ -3,7 +3,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "runtime/util/error.hpp"
 
@@ -121,6 +124,19 @@ static void remove_tree_at(int dirfd, const std::string& name, const std::string
 
 void remove_tree(const std::string& path) {
   remove_tree_at(AT_FDCWD, path, path);
+}
+
+void close_fds_except(int first, std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned from = static_cast<unsigned>(first);
+  for (int k : keep) {
+    if (k < first) continue;
+    if (static_cast<unsigned>(k) > from)
+      ::syscall(SYS_close_range, from, static_cast<unsigned>(k) - 1, 0);
+    ::fcntl(k, F_SETFD, FD_CLOEXEC);
+    from = static_cast<unsigned>(k) + 1;
+  }
+  ::syscall(SYS_close_range, from, ~0u, 0);
 }
 
 std::string trim(std::string_view s) {

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/util/fd.hpp"
 
@@ -24,5 +25,8 @@ void mkdir_p(const std::string& path, unsigned mode = 0755);
 // Removes a directory tree (does not cross mount points; used for state dirs only).
 void remove_tree(const std::string& path);
 std::string trim(std::string_view s);
+// Closes every fd >= first except those in keep (negative entries ignored); the kept ones are
+// marked close-on-exec.
+void close_fds_except(int first, std::vector<int> keep);
 
 }  // namespace nucleus
