@@ -37,7 +37,13 @@ void FsManager::apply(const oci::Resources& r) {
   };
   auto target = [&](const std::string& v1c, const std::string& v2c, const std::string& field) {
     if (std::string d = v1_dir(v1c); !d.empty()) return Target{d, false};
+    if (layout_.v1.count(v1c))
+      if (std::string why = unusable_reason(layout_.v1.at(v1c)); !why.empty())
+        throw Error(kF + field + ": " + why);
     if (!v2c.empty() && v2_has(v2c)) return Target{v2_dir(), true};
+    if (!v2c.empty() && !layout_.v2.empty())
+      if (std::string why = unusable_reason(layout_.v2); !why.empty())
+        throw Error(kF + field + ": " + why);
     throw missing(field, v1c == v2c || v2c.empty() ? v1c : v1c + "/" + v2c);
   };
 

@@ -30,7 +30,8 @@ struct Hierarchy {
 class FsManager : public Manager {
  public:
   FsManager(Layout layout, std::vector<Hierarchy> hierarchies,
-            std::vector<std::string> created = {});
+            std::vector<std::string> created = {}, bool rootless = false,
+            std::vector<std::string> unwritable = {});
 
   void create() override;
   void add_process(pid_t pid) override;
@@ -56,11 +57,19 @@ class FsManager : public Manager {
   const Layout& layout() const { return layout_; }
   const std::vector<Hierarchy>& hierarchies() const { return hs_; }
   const std::vector<std::string>& created() const { return created_; }
+  bool rootless() const { return rootless_; }
+  // Rootless: mount points of the hierarchies create() had no permission for (left out).
+  const std::vector<std::string>& unwritable() const { return unwritable_; }
+  // "" when the hierarchy of this mount is usable; else why not (rootless, no permission).
+  std::string unusable_reason(const std::string& mount) const;
 
  private:
+  void create_in(const Hierarchy& h, bool cpuset);
   Layout layout_;
   std::vector<Hierarchy> hs_;
   std::vector<std::string> created_;  // absolute dirs made by create(), in creation order
+  bool rootless_ = false;
+  std::vector<std::string> unwritable_;
 };
 
 // ---- cgroup file helpers (cgfile.cpp) ----

@@ -109,10 +109,12 @@ Layout Layout::parse(const std::string& mountinfo, const std::string& self_cgrou
 Layout Layout::detect() {
   Layout l = parse(read_file("/proc/self/mountinfo"), read_file("/proc/self/cgroup"));
   if (!l.v2.empty()) {
-    if (auto f = trim(read_file(l.v2 + "/cgroup.controllers")); !f.empty()) {
-      std::istringstream c(f);
+    try {
+      std::istringstream c(read_file(l.v2 + "/cgroup.controllers"));
       std::string ctrl;
       while (c >> ctrl) l.v2_controllers.push_back(ctrl);
+    } catch (const Error&) {
+      // Unreadable: no controller is usable on the cgroup2 side; apply() says so per field.
     }
   }
   if (l.v1.empty() && l.v2.empty()) throw Error("no cgroup hierarchy is mounted on this host");

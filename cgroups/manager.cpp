@@ -99,8 +99,18 @@ void delegate_controllers(const std::string& parent) {
 }  // namespace
 
 FsManager::FsManager(Layout layout, std::vector<Hierarchy> hierarchies,
-                     std::vector<std::string> created)
-    : layout_(std::move(layout)), hs_(std::move(hierarchies)), created_(std::move(created)) {}
+                     std::vector<std::string> created, bool rootless,
+                     std::vector<std::string> unwritable)
+    : layout_(std::move(layout)),
+      hs_(std::move(hierarchies)),
+      created_(std::move(created)),
+      rootless_(rootless),
+      unwritable_(std::move(unwritable)) {}
+
+std::string FsManager::unusable_reason(const std::string& mount) const {
+  if (std::find(unwritable_.begin(), unwritable_.end(), mount) == unwritable_.end()) return "";
+  return "a rootless container cannot use " + mount + " (permission denied)";
+}
 
 std::string FsManager::path() const {
   // The path in the cgroup2 hierarchy on pure v2, else in the memory (or first) v1 hierarchy.
@@ -136,32 +146,53 @@ bool FsManager::v2_has(const std::string& controller) const {
 
 void FsManager::create() {
   std::string cpuset_mount = layout_.v1.count("cpuset") ? layout_.v1.at("cpuset") : "";
+  std::vector<Hierarchy> usable;
   for (const auto& h : hs_) {
-    std::string cur = h.mount;
-    std::istringstream parts(h.path);
-    std::string comp;
-    while (std::getline(parts, comp, '/')) {
-      if (comp.empty()) continue;
-      std::string parent = cur;
-      cur += "/" + comp;
-      if (h.v2) delegate_controllers(parent);
-      if (::mkdir(cur.c_str(), 0755) == 0) {
-        created_.push_back(cur);
-        if (h.mount == cpuset_mount) {
-          // A new v1 cpuset cgroup starts with empty cpus/mems: no task could join it.
-          for (const char* f : {"cpuset.cpus", "cpuset.mems"})
-            if (read_cg(cur, f).value_or("").empty())
-              write_cg(cur, f, read_cg(parent, f).value_or(""), "create cgroup " + cur);
-        }
-      } else if (errno != EEXIST) {
-        throw_sys("create cgroup " + cur);
+    try {
+      create_in(h, h.mount == cpuset_mount);
+      usable.push_back(h);
+    } catch (const Error& e) {
+      // Rootless (as runc): a hierarchy we may not write to is left out; a resource that needs
+      // it is an error in apply().
+      bool denied = e.code() == EACCES || e.code() == EPERM || e.code() == EROFS;
+      if (!rootless_ || !denied) throw;
+      unwritable_.push_back(h.mount);
+    }
+  }
+  hs_ = std::move(usable);
+}
+
+void FsManager::create_in(const Hierarchy& h, bool cpuset) {
+  std::string cur = h.mount;
+  std::istringstream parts(h.path);
+  std::string comp;
+  while (std::getline(parts, comp, '/')) {
+    if (comp.empty()) continue;
+    std::string parent = cur;
+    cur += "/" + comp;
+    if (h.v2) delegate_controllers(parent);
+    if (::mkdir(cur.c_str(), 0755) == 0) {
+      created_.push_back(cur);
+      if (cpuset) {
+        // A new v1 cpuset cgroup starts with empty cpus/mems: no task could join it.
+        for (const char* f : {"cpuset.cpus", "cpuset.mems"})
+          if (read_cg(cur, f).value_or("").empty())
+            write_cg(cur, f, read_cg(parent, f).value_or(""), "create cgroup " + cur);
       }
+    } else if (errno != EEXIST) {
+      throw_sys("create cgroup " + cur);
     }
   }
 }
 
 void FsManager::add_process(pid_t pid) {
-  for (const auto& h : hs_) write_cg(h.dir(), "cgroup.procs", std::to_string(pid), "join cgroup");
+  for (const auto& h : hs_) {
+    try {
+      write_cg(h.dir(), "cgroup.procs", std::to_string(pid), "join cgroup");
+    } catch (const Error& e) {
+      if (!rootless_ || (e.code() != EACCES && e.code() != EPERM)) throw;
+    }
+  }
 }
 
 std::vector<pid_t> FsManager::pids() const {

@@ -125,15 +125,20 @@ std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts)
       throw Error("linux.cgroupsPath: \"" + *opts.cgroups_path + "\" is the root cgroup");
   }
   if (layout.v1.empty() && layout.v2.empty()) throw Error("no cgroup hierarchy is mounted");
-  return std::make_unique<FsManager>(layout, resolve(layout, path));
+  return std::make_unique<FsManager>(layout, resolve(layout, path), std::vector<std::string>{},
+                                     opts.rootless);
 }
 
-// "cgfs1\tH\t<mount>\t<path>\t...\tC\t<created dir>..." (tab-separated; paths hold no tabs).
+// "cgfs1\tH1\t<mount>\t<path>...\tC\t<created dir>...[\tR][\tU\t<mount>...]", tab-separated
+// (paths hold no tabs): H1/H2 a v1/cgroup2 hierarchy, C a directory create() made, R rootless,
+// U a hierarchy a rootless create() could not use.
 std::string FsManager::serialize() const {
   std::string s = kRecordTag;
   for (const auto& h : hs_)
     s += std::string("\t") + (h.v2 ? "H2" : "H1") + "\t" + h.mount + "\t" + h.path;
   for (const auto& c : created_) s += "\tC\t" + c;
+  if (rootless_) s += "\tR";
+  for (const auto& u : unwritable_) s += "\tU\t" + u;
   return s;
 }
 
@@ -143,14 +148,29 @@ std::unique_ptr<Manager> open_manager(const Layout& layout, const std::string& s
   std::string p;
   while (std::getline(in, p, '\t')) t.push_back(p);
   auto corrupt = [&] { return Error("corrupt cgroup record \"" + serialized + "\""); };
+  if (!t.empty() && !t[0].empty() && t[0][0] == '/' && t[0].find('\t') == std::string::npos &&
+      t[0] == clean_path(t[0]) && t[0] != "/") {
+    // The first format: "PATH\tCREATED..." with PATH absolute in every hierarchy.
+    std::vector<std::string> created(t.begin() + 1, t.end());
+    for (const auto& c : created)
+      if (c.empty() || c[0] != '/') throw corrupt();
+    return std::make_unique<FsManager>(layout, resolve(layout, t[0]), created);
+  }
   if (t.empty() || t[0] != kRecordTag) throw corrupt();
   std::vector<Hierarchy> hs;
-  std::vector<std::string> created;
+  std::vector<std::string> created, unwritable;
+  bool rootless = false;
   for (size_t i = 1; i < t.size();) {
     if ((t[i] == "H1" || t[i] == "H2") && i + 2 < t.size()) {
       if (t[i + 1].empty() || t[i + 2].empty() || t[i + 2][0] != '/') throw corrupt();
       hs.push_back({t[i + 1], t[i + 2], t[i] == "H2"});
       i += 3;
+    } else if (t[i] == "R") {
+      rootless = true;
+      i += 1;
+    } else if (t[i] == "U" && i + 1 < t.size()) {
+      unwritable.push_back(t[i + 1]);
+      i += 2;
     } else if (t[i] == "C" && i + 1 < t.size()) {
       if (t[i + 1].empty() || t[i + 1][0] != '/') throw corrupt();
       created.push_back(t[i + 1]);
@@ -159,8 +179,8 @@ std::unique_ptr<Manager> open_manager(const Layout& layout, const std::string& s
       throw corrupt();
     }
   }
-  if (hs.empty()) throw corrupt();
-  return std::make_unique<FsManager>(layout, hs, created);
+  if (hs.empty() && unwritable.empty()) throw corrupt();
+  return std::make_unique<FsManager>(layout, hs, created, rootless, unwritable);
 }
 
 }  // namespace nucleus::cgroups

@@ -159,7 +159,13 @@ BOOST_AUTO_TEST_CASE(serialize_open_manager_round_trip) {
   BOOST_TEST(fsm(again).v2_dir() == t.p("unified/existing/c1"));
   BOOST_TEST(fsm(again).created() == fsm(m).created());
   // A layout detected later (other mounts) still reopens the recorded directories.
-  BOOST_CHECK_THROW(cg::open_manager(l, "/nucleus-oci/x"), nucleus::Error);
+  // The first record format ("PATH\tCREATED...") still opens.
+  auto legacy = cg::open_manager(l, "/existing/c1\t" + t.p("pids/existing/c1"));
+  BOOST_TEST(legacy->path() == "/existing/c1");
+  BOOST_TEST(fsm(legacy).v1_dir("memory") == t.p("memory/existing/c1"));
+  BOOST_TEST(fsm(legacy).created() == std::vector<std::string>{t.p("pids/existing/c1")});
+  BOOST_CHECK_THROW(cg::open_manager(l, "nucleus-oci/x"), nucleus::Error);
+  BOOST_CHECK_THROW(cg::open_manager(l, "/"), nucleus::Error);
   BOOST_CHECK_THROW(cg::open_manager(l, "cgfs1\tH1\t/m"), nucleus::Error);
   BOOST_CHECK_THROW(cg::open_manager(l, "cgfs1"), nucleus::Error);
   BOOST_CHECK_THROW(cg::open_manager(l, "cgfs1\tH1\t/m\trelative"), nucleus::Error);

@@ -1,6 +1,9 @@
 // cgroup v1 (and hybrid) against a fake cgroupfs: which file gets which value, in which order.
 #include <boost/test/unit_test.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "cgroups/tests/fake.hpp"
 #include "runtime/util/error.hpp"
 
@@ -353,4 +356,53 @@ BOOST_AUTO_TEST_CASE(v1_freezer_stats_and_oom) {
   BOOST_TEST(s.blkio_service_bytes[1].value == 20u);
   BOOST_TEST(s.hugetlb.at("2MB").usage == 50u);
   BOOST_TEST(f.m->oom_kill_count() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(rootless_leaves_out_hierarchies_it_may_not_write) {
+  TempRoot t;
+  cg::Layout l = cg::Layout::under(t.root, {"memory", "pids"}, {});
+  fs::permissions(t.root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+  uid_t nobody = 65534;
+  if (::geteuid() == 0 && ::chown(t.p("pids").c_str(), nobody, nobody) != 0) BOOST_FAIL("chown");
+  if (::geteuid() != 0)
+    fs::permissions(t.p("memory"), fs::perms::owner_read | fs::perms::owner_exec);
+  // As root, run the scenario as nobody in a child: 0 = every check passed.
+  auto scenario = [&]() -> int {
+    cg::Options o;
+    o.id = "r1";
+    o.rootless = true;
+    auto m = cg::make_manager(l, o);
+    m->create();
+    auto& f = fsm(m);
+    if (f.hierarchies().size() != 1 || f.unwritable() != std::vector<std::string>{t.p("memory")})
+      return 1;
+    Resources r;
+    r.memory.emplace().limit = 1 << 20;
+    try {
+      m->apply(r);
+      return 2;
+    } catch (const nucleus::Error& e) {
+      if (std::string(e.what()) != "linux.resources.memory: a rootless container cannot use " +
+                                       t.p("memory") + " (permission denied)")
+        return 3;
+    }
+    auto again = cg::open_manager(l, m->serialize());
+    if (!fsm(again).rootless() || fsm(again).unwritable() != f.unwritable()) return 4;
+    again->destroy();
+    return fs::exists(t.p("pids/nucleus-oci")) ? 5 : 0;
+  };
+  if (::geteuid() != 0) {
+    BOOST_TEST(scenario() == 0);
+    return;
+  }
+  pid_t kid = ::fork();
+  if (kid == 0) {
+    if (::setgid(nobody) != 0 || ::setuid(nobody) != 0) ::_exit(9);
+    ::_exit(scenario());
+  }
+  int st = 0;
+  ::waitpid(kid, &st, 0);
+  BOOST_TEST(WIFEXITED(st));
+  BOOST_TEST(WEXITSTATUS(st) == 0);
 }
