@@ -51,6 +51,7 @@ struct Stats {  // the subset of runc's `events --stats` data the runtime report
   } cpu;
   struct Memory {
     uint64_t usage = 0, max_usage = 0, limit = 0, failcnt = 0;
+    // v1: memory.memsw.* (memory+swap, as the spec's swap); v2: memory.swap.* (swap alone).
     uint64_t swap_usage = 0, swap_limit = 0;
     uint64_t kernel_usage = 0;
     uint64_t cache = 0;
@@ -66,6 +67,7 @@ struct Stats {  // the subset of runc's `events --stats` data the runtime report
   };
   std::vector<BlkioEntry> blkio_service_bytes, blkio_serviced;
   struct Hugetlb {
+    // max: v1 max_usage_in_bytes; cgroup2 has no peak, so there it is the limit (SIZE.max).
     uint64_t usage = 0, max = 0, failcnt = 0;
   };
   std::map<std::string, Hugetlb> hugetlb;  // page size ("2MB") -> usage
