@@ -62,9 +62,10 @@ void check_namespaces(const Config& c, const Linux& l, const Reader& r) {
   if (!l.time_offsets.empty() && (!time || !time->path.empty()))
     r.fail("linux.timeOffsets", "requires a new time namespace");
   const Namespace* uts = l.find_namespace("uts");
-  bool new_uts = uts && uts->path.empty();
-  if (!c.hostname.empty() && !new_uts) r.fail("hostname", "requires a new uts namespace");
-  if (!c.domainname.empty() && !new_uts) r.fail("domainname", "requires a new uts namespace");
+  // A uts namespace of the container's own, new or joined by path (runc: "unable to set
+  // hostname without a private UTS namespace"); never the runtime's.
+  if (!c.hostname.empty() && !uts) r.fail("hostname", "requires a uts namespace");
+  if (!c.domainname.empty() && !uts) r.fail("domainname", "requires a uts namespace");
 }
 
 void check_linux(const Linux& l, const Reader& r) {

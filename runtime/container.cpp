@@ -195,6 +195,11 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   const oci::Linux& linux = *cfg.linux;
   if (!linux.find_namespace("mount"))
     throw Error("config.json: linux.namespaces: a mount namespace is required");
+  if (linux.intel_rdt)
+    throw Error("config.json: linux.intelRdt: Intel RDT (resctrl) is not supported by nucleus-oci");
+  if (!linux.net_devices.empty())
+    throw Error(
+        "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
   std::string rootfs = resolve_rootfs(o.bundle, cfg.root->path);
   if (cfg.process->terminal && o.console_socket.empty() && o.console_fd < 0)
     throw Error("process.terminal is true: --console-socket is required to receive the pty");
@@ -420,7 +425,9 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
   }
   ContainerRecord rec = Store::load(dir.get(), id);
   std::string status = status_of(dir.get(), rec);
-  if (!force && (status == "running" || status == "paused" || status == "creating"))
+  // The spec: deleting a container that is not stopped (created included) is an error without
+  // --force. (runc deletes created containers; engines kill before deleting, or use --force.)
+  if (!force && status != "stopped")
     throw Error("cannot delete container " + id + " that is not stopped: " + status);
 
   std::unique_ptr<cgroups::Manager> cg;

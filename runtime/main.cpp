@@ -37,7 +37,8 @@ const char* kUsage =
     "  ps       list the processes of a container\n"
     "  pause    freeze every process of a container\n"
     "  resume   thaw a paused container\n"
-    "  spec     write a default config.json\n\n"
+    "  spec     write a default config.json\n"
+    "  features what this build and host support (runtime-spec features.md)\n\n"
     "global options:\n"
     "  --root DIR           state directory (default /run/nucleus-oci)\n"
     "  --log FILE           log file (default stderr)\n"
@@ -69,12 +70,19 @@ int main(int argc, char** argv) {
       "help,h", po::bool_switch(), "");
 
   static const std::map<std::string, int (*)(const nucleus::GlobalOptions&, const Args&)> commands =
-      {{"create", nucleus::cli::cmd_create}, {"start", nucleus::cli::cmd_start},
-       {"run", nucleus::cli::cmd_run},       {"state", nucleus::cli::cmd_state},
-       {"kill", nucleus::cli::cmd_kill},     {"delete", nucleus::cli::cmd_delete},
-       {"list", nucleus::cli::cmd_list},     {"spec", nucleus::cli::cmd_spec},
-       {"pause", nucleus::cli::cmd_pause},   {"resume", nucleus::cli::cmd_resume},
-       {"ps", nucleus::cli::cmd_ps},         {"exec", nucleus::cli::cmd_exec}};
+      {{"create", nucleus::cli::cmd_create},
+       {"start", nucleus::cli::cmd_start},
+       {"run", nucleus::cli::cmd_run},
+       {"state", nucleus::cli::cmd_state},
+       {"kill", nucleus::cli::cmd_kill},
+       {"delete", nucleus::cli::cmd_delete},
+       {"list", nucleus::cli::cmd_list},
+       {"spec", nucleus::cli::cmd_spec},
+       {"pause", nucleus::cli::cmd_pause},
+       {"resume", nucleus::cli::cmd_resume},
+       {"ps", nucleus::cli::cmd_ps},
+       {"exec", nucleus::cli::cmd_exec},
+       {"features", nucleus::cli::cmd_features}};
 
   std::string command;
   try {

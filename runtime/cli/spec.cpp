@@ -21,7 +21,7 @@ int cmd_spec(const GlobalOptions& g, const Args& args) {
   std::string b = p.vm["bundle"].as<std::string>();
   std::string path = (b.empty() ? std::string(".") : b) + "/config.json";
   if (path_exists(path)) throw Error("File " + path + " exists. Remove it first");
-  std::string json = oci::default_spec_json(p.vm["rootless"].as<bool>());
+  std::string json = oci::default_spec_json(p.vm["rootless"].as<bool>(), ::geteuid(), ::getegid());
   UniqueFd fd = open_fd(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
   if (::write(fd.get(), json.data(), json.size()) != static_cast<ssize_t>(json.size()))
     throw_sys("write " + path);

@@ -149,6 +149,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
     finish_rootfs(ctx);
     if (proc.terminal) setup_console(proc, ctx.console);
     apply_process_attrs(proc);
+    apply_linux_process_attrs(*ctx.config->linux);
     if (::chdir(proc.cwd.c_str()) < 0)
       throw Error(
           "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed: " + errno_text(errno),

@@ -64,6 +64,7 @@ struct Prepared {
 };
 Prepared prepare_process(const oci::Process& proc);
 void apply_process_attrs(const oci::Process& proc);  // rlimits, oom, sched, ioprio, personality
+void apply_linux_process_attrs(const oci::Linux& linux);  // personality, memoryPolicy
 void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin);
 void drop_kept_sys_admin(const oci::Process& proc);
 [[noreturn]] void exec_process(const Prepared& p);

@@ -47,19 +47,36 @@ int rlimit_resource(const std::string& name) {
   return it == t.end() ? -1 : it->second;
 }
 
-// Capability names -> values known to this kernel; unknown names are warned about and skipped
-// (as runc does), so a config written for a newer kernel still runs.
+// Capability names -> values. A name libcap does not know is an error (the spec: a value that
+// cannot be mapped MUST fail); a capability newer than the running kernel is skipped with a
+// debug message (as runc), so configs written for newer kernels still run.
 std::vector<cap_value_t> cap_values(const std::vector<std::string>& names, const char* set) {
   std::vector<cap_value_t> out;
   for (const auto& n : names) {
     cap_value_t v;
     std::string lower = n;
     for (char& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-    if (cap_from_name(lower.c_str(), &v) < 0 || v > static_cast<cap_value_t>(cap_max_bits() - 1)) {
-      log::warn(std::string("process.capabilities.") + set + ": ignoring unknown capability " + n);
+    if (cap_from_name(lower.c_str(), &v) < 0)
+      throw Error(std::string("process.capabilities.") + set + ": unknown capability \"" + n +
+                  "\"");
+    if (v > static_cast<cap_value_t>(cap_max_bits() - 1)) {
+      log::debug(std::string("process.capabilities.") + set + ": " + n +
+                 " is not supported by the running kernel; skipped");
       continue;
     }
     out.push_back(v);
+  }
+  return out;
+}
+
+// Names the requested capabilities this runtime cannot grant (not in its own bounding set).
+std::string missing_caps(const oci::Capabilities& caps) {
+  std::string out;
+  for (cap_value_t v : cap_values(caps.permitted, "permitted")) {
+    if (::prctl(PR_CAPBSET_READ, v, 0, 0, 0) == 1) continue;
+    char* name = cap_to_name(v);
+    out += (out.empty() ? "" : ", ") + std::string(name);
+    cap_free(name);
   }
   return out;
 }
@@ -113,6 +130,10 @@ std::string home_of(uint32_t uid) {
 }
 
 }  // namespace
+
+namespace {
+std::vector<unsigned> parse_list(const std::string& text, const std::string& field);
+}
 
 void apply_process_attrs(const oci::Process& proc) {
   for (const auto& r : proc.rlimits) {
@@ -179,11 +200,91 @@ void apply_process_attrs(const oci::Process& proc) {
                   "\" is set but AppArmor is not enabled on this host");
     write_file("/proc/self/attr/apparmor/exec", "exec " + proc.apparmor_profile);
   }
+  if (proc.exec_cpu_affinity && !proc.exec_cpu_affinity->final.empty()) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (unsigned c : parse_list(proc.exec_cpu_affinity->final, "process.execCPUAffinity.final"))
+      CPU_SET(c, &set);
+    if (::sched_setaffinity(0, sizeof set, &set) < 0)
+      throw_sys("sched_setaffinity (process.execCPUAffinity.final)");
+  }
   if (!proc.selinux_label.empty()) {
     if (!path_exists("/sys/fs/selinux/enforce"))
       throw Error("process.selinuxLabel \"" + proc.selinux_label +
                   "\" is set but SELinux is not enabled on this host");
     write_file("/proc/self/attr/exec", proc.selinux_label);
+  }
+}
+
+namespace {
+
+// "0-3,7" -> the CPU or node numbers.
+std::vector<unsigned> parse_list(const std::string& text, const std::string& field) {
+  std::vector<unsigned> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string part = text.substr(pos, end - pos);
+    try {
+      size_t dash = part.find('-');
+      unsigned a = static_cast<unsigned>(std::stoul(part.substr(0, dash)));
+      unsigned b =
+          dash == std::string::npos ? a : static_cast<unsigned>(std::stoul(part.substr(dash + 1)));
+      if (b < a || b > 4095) throw 0;
+      for (unsigned i = a; i <= b; ++i) out.push_back(i);
+    } catch (...) {
+      throw Error(field + ": invalid list \"" + text + "\"");
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void apply_linux_process_attrs(const oci::Linux& linux) {
+  if (linux.personality) {
+    const auto& p = *linux.personality;
+    unsigned long persona;
+    if (p.domain == "LINUX")
+      persona = PER_LINUX;
+    else if (p.domain == "LINUX32")
+      persona = PER_LINUX32;
+    else
+      throw Error("linux.personality.domain: unknown domain \"" + p.domain + "\"");
+    if (!p.flags.empty())
+      throw Error("linux.personality.flags: personality flags are not supported");
+    if (::personality(persona) < 0) throw_sys("personality " + p.domain);
+  }
+  if (linux.memory_policy) {
+    const auto& mp = *linux.memory_policy;
+    static const std::map<std::string, int> modes = {{"MPOL_DEFAULT", 0},
+                                                     {"MPOL_PREFERRED", 1},
+                                                     {"MPOL_BIND", 2},
+                                                     {"MPOL_INTERLEAVE", 3},
+                                                     {"MPOL_LOCAL", 4},
+                                                     {"MPOL_PREFERRED_MANY", 5},
+                                                     {"MPOL_WEIGHTED_INTERLEAVE", 6}};
+    static const std::map<std::string, int> flags = {{"MPOL_F_NUMA_BALANCING", 1 << 13},
+                                                     {"MPOL_F_RELATIVE_NODES", 1 << 14},
+                                                     {"MPOL_F_STATIC_NODES", 1 << 15}};
+    auto m = modes.find(mp.mode);
+    if (m == modes.end()) throw Error("linux.memoryPolicy.mode: unknown mode \"" + mp.mode + "\"");
+    int mode = m->second;
+    for (const auto& f : mp.flags) {
+      auto it = flags.find(f);
+      if (it == flags.end()) throw Error("linux.memoryPolicy.flags: unknown flag \"" + f + "\"");
+      mode |= it->second;
+    }
+    unsigned long mask[64] = {};
+    unsigned long maxnode = 0;
+    for (unsigned n : parse_list(mp.nodes, "linux.memoryPolicy.nodes")) {
+      mask[n / (8 * sizeof(unsigned long))] |= 1UL << (n % (8 * sizeof(unsigned long)));
+      maxnode = std::max<unsigned long>(maxnode, n + 2);
+    }
+    if (::syscall(SYS_set_mempolicy, mode, maxnode ? mask : nullptr, maxnode) < 0)
+      throw_sys("set_mempolicy (linux.memoryPolicy)");
   }
 }
 
@@ -228,7 +329,13 @@ void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin) {
   int rc = cap_set_proc(c);
   int err = errno;
   cap_free(c);
-  if (rc < 0) throw_sys("apply process.capabilities", err);
+  if (rc < 0) {
+    std::string missing = err == EPERM ? missing_caps(*caps) : "";
+    throw_sys(
+        "apply process.capabilities" +
+            (missing.empty() ? "" : " (not in the runtime's own bounding set: " + missing + ")"),
+        err);
+  }
   if (cap_reset_ambient() < 0 && errno != EINVAL) throw_sys("reset ambient capabilities");
   // An ambient capability needs to be permitted and inheritable; like runc, a config that asks
   // for one that is not is not an error (runc ignores it silently; we say so with --debug).

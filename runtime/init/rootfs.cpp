@@ -285,9 +285,9 @@ void setup_rootfs(Context& ctx) {
   const oci::Linux& linux = *cfg.linux;
   unsigned long prop = MS_SLAVE | MS_REC;
   if (!linux.rootfs_propagation.empty()) prop = propagation_flags(linux.rootfs_propagation);
-  // "shared" root propagation is applied after pivot_root; before it the root must not be
-  // shared or pivot_root refuses.
-  if (prop & MS_SHARED) prop = MS_SLAVE | MS_REC;
+  // "shared" and "unbindable" are applied to the new root after pivot_root: before it, a
+  // shared root makes pivot_root fail and an unbindable one cannot be bind-mounted.
+  if (prop & (MS_SHARED | MS_UNBINDABLE)) prop = MS_SLAVE | MS_REC;
   do_mount("", "/", nullptr, prop, "",
            "make / " + (linux.rootfs_propagation.empty() ? std::string("rslave")
                                                          : linux.rootfs_propagation));
