@@ -214,18 +214,24 @@ void FsManager::kill_all(int signal) {
     write_cg(v2, "cgroup.kill", "1", "kill");
     return;
   }
-  // runc's signalAllProcesses: freeze so nothing forks past us, signal, thaw.
+  // runc's signalAllProcesses: freeze so nothing forks past us, signal, thaw. Freezing is best
+  // effort: a cgroup that does not freeze in time is still signalled.
   bool can_freeze =
       !v1_dir("freezer").empty() || (!v2.empty() && path_exists(v2 + "/cgroup.freeze"));
-  bool was_frozen = can_freeze && frozen();
-  if (can_freeze && !was_frozen) freeze();
-  for (pid_t p : pids())
-    if (::kill(p, signal) < 0 && errno != ESRCH) {
-      int e = errno;
-      if (can_freeze && !was_frozen) thaw();
-      throw_sys("kill " + std::to_string(p), e);
+  bool froze = false;
+  if (can_freeze && !frozen()) {
+    try {
+      freeze();
+      froze = true;
+    } catch (const Error&) {
     }
-  if (can_freeze && !was_frozen) thaw();
+  }
+  int err = 0;
+  pid_t failed = 0;
+  for (pid_t p : pids())
+    if (::kill(p, signal) < 0 && errno != ESRCH && !err) err = errno, failed = p;
+  if (froze) thaw();
+  if (err) throw_sys("kill " + std::to_string(failed), err);
 }
 
 void FsManager::destroy() {
