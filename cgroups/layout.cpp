@@ -97,10 +97,10 @@ Layout Layout::parse(const std::string& mountinfo, const std::string& self_cgrou
     // Inside a cgroup namespace or a bind mount of a sub-tree, the mount's root is a prefix.
     const std::string& root = mount_root[mount];
     if (!root.empty() && root != "/" && path.rfind(root, 0) == 0) {
-      path = path.substr(root.size());
-      if (path.empty()) path = "/";
+      path.erase(0, root.size());
+      if (path.empty()) path.push_back('/');
     }
-    if (path.empty() || path[0] != '/') path = "/" + path;
+    if (path.empty() || path[0] != '/') path.insert(0, 1, '/');
     l.own[mount] = path;
   }
   return l;
