@@ -189,7 +189,6 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   Store::check_id(o.id);
   std::string text = read_file(o.bundle + "/config.json");
   oci::Config cfg = oci::parse_config(text, "config.json");
-  if (!cfg.process) throw Error("config.json: process: required to create a container");
   if (!cfg.root) throw Error("config.json: root: required to create a container");
   if (!cfg.linux) cfg.linux.emplace();
   const oci::Linux& linux = *cfg.linux;
@@ -201,7 +200,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     throw Error(
         "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
   std::string rootfs = resolve_rootfs(o.bundle, cfg.root->path);
-  if (cfg.process->terminal && o.console_socket.empty() && o.console_fd < 0)
+  if (cfg.process && cfg.process->terminal && o.console_socket.empty() && o.console_fd < 0)
     throw Error("process.terminal is true: --console-socket is required to receive the pty");
 
   init::Context ctx;
@@ -255,7 +254,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   ctx.cgroup_v2 = host_layout().v2;
   if (o.console_fd >= 0)
     ctx.console.reset(::fcntl(o.console_fd, F_DUPFD_CLOEXEC, 3));
-  else if (!o.console_socket.empty() && cfg.process->terminal)
+  else if (!o.console_socket.empty() && cfg.process && cfg.process->terminal)
     ctx.console = connect_unix(o.console_socket, "console socket");
 
   if (linux.seccomp && !linux.seccomp->listener_path.empty())

@@ -15,7 +15,8 @@
 #   RT_TIMEOUT         per-test-file timeout in seconds (default 120)
 #   RT_LOG_DIR         where TAP logs go (default $NUCLEUS_BUILD/runtime-tools-logs or
 #                      /tmp/nucleus-runtime-tools-logs)
-#   RT_EXPECTED        expected-failures file (default: expected-failures.txt next to this script)
+#   RT_EXPECTED        expected-failures file (default next to this script: expected-failures.txt
+#                      for nucleus-oci, expected-failures.runc.txt when the runtime is runc)
 #
 # Arguments: group names (core, cgroups, extra, all) and/or test names (create, linux_devices, ...).
 #   --list   print the groups and their test names, then exit.
@@ -28,7 +29,7 @@ set -u -o pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RUNTIME_TOOLS_DIR=${RUNTIME_TOOLS_DIR:-/opt/runtime-tools}
 RT_TIMEOUT=${RT_TIMEOUT:-120}
-RT_EXPECTED=${RT_EXPECTED:-$SCRIPT_DIR/expected-failures.txt}
+RT_EXPECTED=${RT_EXPECTED:-}
 
 # ---- groups -------------------------------------------------------------------------------------
 # core: lifecycle, process, mount, namespace, device and hook tests.
@@ -138,6 +139,13 @@ for t in "${TESTS[@]}"; do [[ -n ${seen[$t]:-} ]] || { seen[$t]=1; SEL+=("$t"); 
 #   *     expects any failure of that file (its assertions and a file-level failure)
 #   file  expects a file-level failure: non-zero exit, timeout, missing/short TAP plan, or an
 #         {"error": ...} diagnostic not attached to any result line
+if [[ -z $RT_EXPECTED ]]; then
+  if [[ $(basename "$RT_RUNTIME") == runc ]]; then
+    RT_EXPECTED=$SCRIPT_DIR/expected-failures.runc.txt
+  else
+    RT_EXPECTED=$SCRIPT_DIR/expected-failures.txt
+  fi
+fi
 declare -A XFAIL=()
 if [[ -f $RT_EXPECTED ]]; then
   while read -r xf xn xreason; do

@@ -136,7 +136,10 @@ void send_to_listener(Context& ctx, int notify_fd) {
       if (m.type != SyncType::MountFd || !m.fd) throw Error("waiting for the runtime: bad message");
       ctx.idmap_trees[std::stoul(m.payload)] = std::move(m.fd);
     }
-    const oci::Process& proc = *ctx.config->process;
+    // A config without process can be created; `start` then fails (the spec's rule).
+    static const oci::Process kNone;
+    const bool has_process = ctx.config->process.has_value();
+    const oci::Process& proc = has_process ? *ctx.config->process : kNone;
     setup_namespaces(ctx);
     if (proc.oom_score_adj)
       write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
@@ -147,19 +150,23 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (ctx.config->hooks)
       run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer");
     finish_rootfs(ctx);
-    if (proc.terminal) setup_console(proc, ctx.console);
-    apply_process_attrs(proc);
-    apply_linux_process_attrs(*ctx.config->linux);
-    if (::chdir(proc.cwd.c_str()) < 0)
-      throw Error(
-          "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed: " + errno_text(errno),
-          errno);
-    bool keep_admin = (ctx.seccomp || ctx.trace_sock) && !proc.no_new_privileges &&
-                      proc.capabilities && !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
-    apply_user_and_caps(proc, keep_admin);
-    Prepared prepared = prepare_process(proc);
-    if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-      throw_sys("prctl PR_SET_NO_NEW_PRIVS");
+    bool keep_admin = false;
+    Prepared prepared;
+    if (has_process) {
+      if (proc.terminal) setup_console(proc, ctx.console);
+      apply_process_attrs(proc);
+      apply_linux_process_attrs(*ctx.config->linux);
+      if (::chdir(proc.cwd.c_str()) < 0)
+        throw Error(
+            "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed: " + errno_text(errno),
+            errno);
+      keep_admin = (ctx.seccomp || ctx.trace_sock) && !proc.no_new_privileges &&
+                   proc.capabilities && !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
+      apply_user_and_caps(proc, keep_admin);
+      prepared = prepare_process(proc);
+      if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        throw_sys("prctl PR_SET_NO_NEW_PRIVS");
+    }
     set_stop_handlers(true);
     ctx.sync.send(SyncType::Ready);
     ctx.sync.close();
@@ -172,6 +179,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (fifo < 0) _exit(1);
     if (::write(fifo, "0", 1) != 1) _exit(1);
     ctx.state_dir.reset();
+    if (!has_process) throw Error("config.json: process: not set, there is nothing to start");
     if (ctx.config->hooks)
       run_hooks(ctx.config->hooks->start_container, ctx.state_json, "startContainer");
     set_stop_handlers(false);
