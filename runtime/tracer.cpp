@@ -74,9 +74,9 @@ ProcessId spawn_tracer(pid_t init_pid, const std::string& output, UniqueFd ours)
       ::dup2(null, 0);
       ::dup2(null, 1);
     }
-    // Keep stderr (the caller's log) and our socket; nothing else.
-    ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
-    ::fcntl(fd, F_SETFD, 0);
+    // Keep stderr and our socket; nothing else (the state dir lock among the rest: a flock
+    // lives as long as any copy of its fd).
+    close_fds_except(3, {fd});
     tracer_main(init_pid, fd, output);
   }
   pw.reset();
