@@ -523,3 +523,25 @@ std::vector<oci::State> list_containers(const GlobalOptions& g) {
 }
 
 }  // namespace nucleus
+
+namespace nucleus {
+
+void update_container(const GlobalOptions& g, const std::string& id, const oci::Resources& r) {
+  UniqueFd dir;
+  std::string status;
+  auto cg = running_cgroup(g, id, dir, status);
+  if (status == "stopped") throw Error("container " + id + " is not running");
+  cg->apply(r);
+}
+
+ContainerStats container_stats(const GlobalOptions& g, const std::string& id) {
+  UniqueFd dir;
+  ContainerStats s;
+  auto cg = running_cgroup(g, id, dir, s.status);
+  if (s.status == "stopped") throw Error("container " + id + " is not running");
+  s.stats = cg->stats();
+  s.oom_kills = cg->oom_kill_count();
+  return s;
+}
+
+}  // namespace nucleus

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/config.hpp"
 #include "oci/state.hpp"
 #include "runtime/store.hpp"
 
@@ -54,4 +55,20 @@ void pause_container(const GlobalOptions& g, const std::string& id);
 void resume_container(const GlobalOptions& g, const std::string& id);
 std::vector<pid_t> container_pids(const GlobalOptions& g, const std::string& id);
 std::vector<oci::State> list_containers(const GlobalOptions& g);
+}  // namespace nucleus
+
+namespace nucleus {
+// update: applies resources to a running (or created/paused) container's cgroup.
+void update_container(const GlobalOptions& g, const std::string& id, const oci::Resources& r);
+}  // namespace nucleus
+
+#include "cgroups/manager.hpp"
+
+namespace nucleus {
+struct ContainerStats {
+  cgroups::Stats stats;
+  uint64_t oom_kills = 0;
+  std::string status;
+};
+ContainerStats container_stats(const GlobalOptions& g, const std::string& id);
 }  // namespace nucleus

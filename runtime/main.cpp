@@ -36,6 +36,8 @@ const char* kUsage =
     "  exec     run a new process in a running container\n"
     "  ps       list the processes of a container\n"
     "  pause    freeze every process of a container\n"
+    "  update   change the resource limits of a running container\n"
+    "  events   statistics and OOM events of a container\n"
     "  resume   thaw a paused container\n"
     "  spec     write a default config.json\n"
     "  features what this build and host support (runtime-spec features.md)\n\n"
@@ -82,7 +84,9 @@ int main(int argc, char** argv) {
        {"resume", nucleus::cli::cmd_resume},
        {"ps", nucleus::cli::cmd_ps},
        {"exec", nucleus::cli::cmd_exec},
-       {"features", nucleus::cli::cmd_features}};
+       {"features", nucleus::cli::cmd_features},
+       {"update", nucleus::cli::cmd_update},
+       {"events", nucleus::cli::cmd_events}};
 
   std::string command;
   try {

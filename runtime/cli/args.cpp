@@ -1,5 +1,8 @@
 #include "runtime/cli/args.hpp"
 
+#include <cstdlib>
+#include <iostream>
+
 #include "runtime/util/error.hpp"
 
 namespace po = boost::program_options;
@@ -51,6 +54,10 @@ Parsed parse(const std::vector<std::string>& args, const po::options_description
       has_value = true;
     }
     bool is_short = a[1] != '-' && body.size() == 1;
+    if (body == "help" || (is_short && body == "h" && !find_option(desc, "h", true))) {
+      std::cout << desc << "\n";
+      std::exit(0);
+    }
     const po::option_description* o = find_option(desc, body, is_short);
     if (!o && a[1] != '-' && body.size() == 1) o = find_option(desc, body, false);
     if (!o) throw Error("flag provided but not defined: -" + body);

@@ -24,6 +24,8 @@ int cmd_resume(const GlobalOptions& g, const Args& args);
 int cmd_ps(const GlobalOptions& g, const Args& args);
 int cmd_exec(const GlobalOptions& g, const Args& args);
 int cmd_features(const GlobalOptions& g, const Args& args);
+int cmd_update(const GlobalOptions& g, const Args& args);
+int cmd_events(const GlobalOptions& g, const Args& args);
 
 // Absolute form of a path given on the command line (relative to the cwd).
 std::string absolute(const std::string& path);
