@@ -2,8 +2,7 @@
 # The commands that work through the container's cgroup: pause/resume (freezer), ps, kill --all,
 # and (when the runtime has them) update and events --stats.
 load ../helpers/common
-
-CG=/sys/fs/cgroup
+load cgroups
 
 # start_cmd 'SCRIPT': create + start sh -c SCRIPT as $ID
 start_cmd() {
@@ -12,9 +11,6 @@ start_cmd() {
   rt start "$ID"
   expect_eq "$(status_of "$ID")" running status
 }
-
-# cg_pids CTRL: the pids in the container's default cgroup of CTRL
-cg_pids() { cat "$CG/$1/nucleus-oci/$ID/cgroup.procs"; }
 
 # wait_cg_count CTRL N: wait until the cgroup holds at least N processes
 wait_cg_count() {
@@ -34,8 +30,8 @@ need_update() { has_update || skip "update/events not implemented yet"; }
   run rt pause "$ID"
   expect_status 0
   expect_eq "$(status_of "$ID")" paused "status after pause"
-  if [[ -e $CG/freezer/nucleus-oci/$ID/freezer.state ]]; then
-    expect_eq "$(cat "$CG/freezer/nucleus-oci/$ID/freezer.state")" FROZEN freezer.state
+  if [[ -e $(cg_dir freezer)/freezer.state ]]; then
+    expect_eq "$(cat "$(cg_dir freezer)/freezer.state")" FROZEN freezer.state
   fi
   run rt list
   expect_status 0
@@ -46,8 +42,8 @@ need_update() { has_update || skip "update/events not implemented yet"; }
   run rt resume "$ID"
   expect_status 0
   expect_eq "$(status_of "$ID")" running "status after resume"
-  if [[ -e $CG/freezer/nucleus-oci/$ID/freezer.state ]]; then
-    expect_eq "$(cat "$CG/freezer/nucleus-oci/$ID/freezer.state")" THAWED freezer.state
+  if [[ -e $(cg_dir freezer)/freezer.state ]]; then
+    expect_eq "$(cat "$(cg_dir freezer)/freezer.state")" THAWED freezer.state
   fi
 }
 
@@ -89,7 +85,9 @@ need_update() { has_update || skip "update/events not implemented yet"; }
   start_cmd 'sleep 100 & sleep 100 & wait'
   wait_cg_count pids 3
   local pids p
-  pids=$(cg_pids pids)
+  local dir
+  dir=$(cg_dir pids)
+  pids=$(cat "$dir/cgroup.procs")
   run rt kill --all "$ID" KILL
   expect_status 0
   wait_status "$ID" stopped
@@ -101,7 +99,7 @@ need_update() { has_update || skip "update/events not implemented yet"; }
     done
     [[ ! -d /proc/$p || $(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) == Z ]] || fail "pid $p survived kill --all"
   done
-  [[ ! -e $CG/pids/nucleus-oci/$ID/cgroup.procs || -z $(cg_pids pids) ]] || fail "cgroup not empty: $(cg_pids pids)"
+  [[ ! -e $dir/cgroup.procs || -z $(cat "$dir/cgroup.procs") ]] || fail "cgroup not empty: $(cat "$dir/cgroup.procs")"
 }
 
 @test "update --memory changes memory.limit_in_bytes of a running container" {
@@ -110,7 +108,7 @@ need_update() { has_update || skip "update/events not implemented yet"; }
   start_cmd 'exec sleep 1000'
   run rt update --memory 67108864 "$ID"
   expect_status 0
-  expect_eq "$(cat "$CG/memory/nucleus-oci/$ID/memory.limit_in_bytes")" 67108864 memory.limit_in_bytes
+  expect_eq "$(cat "$(cg_dir memory)/memory.limit_in_bytes")" 67108864 memory.limit_in_bytes
 }
 
 @test "update --pids-limit changes pids.max" {
@@ -119,7 +117,7 @@ need_update() { has_update || skip "update/events not implemented yet"; }
   start_cmd 'exec sleep 1000'
   run rt update --pids-limit 20 "$ID"
   expect_status 0
-  expect_eq "$(cat "$CG/pids/nucleus-oci/$ID/pids.max")" 20 pids.max
+  expect_eq "$(cat "$(cg_dir pids)/pids.max")" 20 pids.max
 }
 
 @test "update --resources - reads LinuxResources JSON from stdin" {
@@ -127,9 +125,9 @@ need_update() { has_update || skip "update/events not implemented yet"; }
   start_cmd 'exec sleep 1000'
   run rt update --resources - "$ID" <<<'{"memory": {"limit": 50331648}, "pids": {"limit": 30}, "cpu": {"shares": 256}}'
   expect_status 0
-  expect_eq "$(cat "$CG/memory/nucleus-oci/$ID/memory.limit_in_bytes")" 50331648 memory.limit_in_bytes
-  expect_eq "$(cat "$CG/pids/nucleus-oci/$ID/pids.max")" 30 pids.max
-  expect_eq "$(cat "$CG/cpu/nucleus-oci/$ID/cpu.shares")" 256 cpu.shares
+  expect_eq "$(cat "$(cg_dir memory)/memory.limit_in_bytes")" 50331648 memory.limit_in_bytes
+  expect_eq "$(cat "$(cg_dir pids)/pids.max")" 30 pids.max
+  expect_eq "$(cat "$(cg_dir cpu)/cpu.shares")" 256 cpu.shares
 }
 
 @test "events --stats prints one stats JSON object with memory and pids" {
