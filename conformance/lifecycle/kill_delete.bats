@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# kill and delete: signals, --all, --force, errors.
+load ../helpers/common
+
+# A workload that reports the signals it receives into the rootfs, then exits.
+trap_workload() {
+  set_cmd 'trap "echo TERM > /sig; exit 0" TERM; trap "echo USR1 > /sig; exit 0" USR1; touch /ready; while :; do sleep 0.1; done'
+}
+
+start_trapper() {
+  trap_workload
+  rt run -d --bundle "$BUNDLE" "$ID"
+  wait_for_file "$BUNDLE/rootfs/ready"
+}
+
+@test "kill without a signal sends TERM" {
+  start_trapper
+  run rt kill "$ID"
+  expect_status 0
+  wait_status "$ID" stopped
+  expect_eq "$(cat "$BUNDLE/rootfs/sig")" TERM signal
+}
+
+@test "kill by name: TERM, SIGUSR1" {
+  start_trapper
+  run rt kill "$ID" USR1
+  expect_status 0
+  wait_status "$ID" stopped
+  expect_eq "$(cat "$BUNDLE/rootfs/sig")" USR1 signal
+  rt delete "$ID"
+  rm -f "$BUNDLE/rootfs/sig" "$BUNDLE/rootfs/ready"
+  start_trapper
+  run rt kill "$ID" SIGTERM
+  expect_status 0
+  wait_status "$ID" stopped
+  expect_eq "$(cat "$BUNDLE/rootfs/sig")" TERM signal
+}
+
+@test "kill ID KILL, kill ID 9, kill ID SIGKILL all stop the container" {
+  local sig
+  for sig in KILL 9 SIGKILL; do
+    set_args sleep 1000
+    rt run -d --bundle "$BUNDLE" "$ID"
+    run rt kill "$ID" "$sig"
+    expect_status 0
+    wait_status "$ID" stopped
+    rt delete "$ID"
+  done
+}
+
+@test "kill --all signals every process of the container" {
+  set_cmd 'sleep 1000 & sleep 1000 & touch /ready; wait'
+  rt run -d --bundle "$BUNDLE" "$ID"
+  wait_for_file "$BUNDLE/rootfs/ready"
+  run rt kill --all "$ID" KILL
+  expect_status 0
+  wait_status "$ID" stopped
+  # the test's teardown fails if one of the sleeps survived
+  local left
+  for _ in $(seq 40); do
+    left=$(leaked_processes)
+    [[ -z $left ]] && break
+    sleep 0.05
+  done
+  [[ -z $left ]] || fail "processes left after kill --all: $left"
+}
+
+@test "kill of a created container is allowed" {
+  set_args sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  run rt kill "$ID" KILL
+  expect_status 0
+  wait_status "$ID" stopped
+}
+
+@test "kill of an unknown id: exit 1, 'does not exist'" {
+  run rt kill "${ID}nope" KILL
+  expect_status 1
+  expect_output_contains "does not exist"
+}
+
+@test "kill with an invalid signal fails" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt kill "$ID" NOTASIGNAL
+  expect_failure
+  expect_eq "$(status_of "$ID")" running "status after a bad kill"
+}
+
+@test "delete of a running container fails without --force" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt delete "$ID"
+  expect_status 1
+  expect_eq "$(status_of "$ID")" running "status after the refused delete"
+}
+
+@test "delete --force kills a running container and removes it" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local p
+  p=$(pid_of "$ID")
+  run rt delete --force "$ID"
+  expect_status 0
+  run rt state "$ID"
+  expect_status 1
+  [[ ! -e $ROOT/$ID ]] || fail "state dir left"
+  [[ -z $(leaked_processes) ]] || fail "processes left: $(leaked_processes)"
+}
+
+@test "delete -f of a created container" {
+  set_args sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  run rt delete -f "$ID"
+  expect_status 0
+  run rt state "$ID"
+  expect_status 1
+}
+
+@test "delete of a stopped container removes its state" {
+  set_args true
+  rt run -d --bundle "$BUNDLE" "$ID"
+  wait_status "$ID" stopped
+  run rt delete "$ID"
+  expect_status 0
+  [[ ! -e $ROOT/$ID ]] || fail "state dir left"
+  run rt list -q
+  expect_eq "$output" "" "list after delete"
+}
+
+@test "delete of an unknown id: exit 1, 'does not exist'" {
+  run rt delete "${ID}nope"
+  expect_status 1
+  expect_output_contains "does not exist"
+}
+
+@test "delete --force of an unknown id succeeds" {
+  run rt delete --force "${ID}nope"
+  expect_status 0
+}
