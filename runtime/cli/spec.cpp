@@ -20,7 +20,8 @@ int cmd_spec(const GlobalOptions& g, const Args& args) {
   require_args(p, 0, "spec");
   std::string b = p.vm["bundle"].as<std::string>();
   std::string path = (b.empty() ? std::string(".") : b) + "/config.json";
-  if (path_exists(path)) throw Error("File " + path + " exists. Remove it first");
+  // runc names the file as it is in the bundle: "File config.json exists. Remove it first".
+  if (path_exists(path)) throw Error("File config.json exists. Remove it first", EEXIST);
   std::string json = oci::default_spec_json(p.vm["rootless"].as<bool>(), ::geteuid(), ::getegid());
   UniqueFd fd = open_fd(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
   if (::write(fd.get(), json.data(), json.size()) != static_cast<ssize_t>(json.size()))
