@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# Errors in the bundle: exit 1 with a useful message, and nothing left behind (teardown checks
+# the state dir, cgroups, mounts and processes after each test).
+load ../helpers/common
+
+# create_fails [TEXT...]: create (and run) must exit 1 and mention each TEXT; no state after.
+create_fails() {
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "$@"
+  run rt state "$ID"
+  expect_status 1
+  [[ ! -e $ROOT/$ID ]] || fail "state dir left: $(ls -la "$ROOT/$ID")"
+  run rt run --bundle "$BUNDLE" "${ID}b"
+  expect_status 1
+  expect_output_contains "$@"
+  run rt state "${ID}b"
+  expect_status 1
+}
+
+@test "missing rootfs" {
+  set_args true
+  rm -rf "$BUNDLE/rootfs"
+  create_fails rootfs
+}
+
+@test "root.path that does not exist" {
+  set_args true
+  update_config '.root.path = "no-such-rootfs"'
+  create_fails no-such-rootfs
+}
+
+@test "malformed config.json (not JSON)" {
+  echo 'this is { not json' > "$BUNDLE/config.json"
+  create_fails ""
+}
+
+@test "missing config.json" {
+  rm "$BUNDLE/config.json"
+  create_fails config.json
+}
+
+@test "process.args empty" {
+  update_config '.process.args = []'
+  create_fails args
+}
+
+@test "missing executable (PATH lookup): executable file not found" {
+  set_args no-such-binary-xyz
+  create_fails no-such-binary-xyz "executable file not found"
+}
+
+@test "missing executable (absolute path): no such file or directory" {
+  set_args /no/such/binary
+  create_fails /no/such/binary "no such file or directory"
+}
+
+@test "executable without the exec bit fails" {
+  printf '#!/bin/sh\necho hi\n' > "$BUNDLE/rootfs/noexec.sh"
+  chmod 644 "$BUNDLE/rootfs/noexec.sh"
+  set_args /noexec.sh
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_failure
+  [[ $output != *hi* ]] || fail "it ran: $output"
+}
+
+@test "relative process.cwd" {
+  set_args true
+  update_config '.process.cwd = "relative/dir"'
+  create_fails
+}
+
+@test "process.cwd that is a file" {
+  set_args true
+  update_config '.process.cwd = "/etc/passwd"'
+  create_fails
+}
+
+@test "process.cwd that does not exist" {
+  # runc creates a missing cwd (and then succeeds); the brief for nucleus-oci is to refuse it.
+  nucleus_only
+  set_args true
+  update_config '.process.cwd = "/no/such/dir"'
+  create_fails /no/such/dir
+}
+
+@test "a mount with a missing bind source" {
+  set_args true
+  update_config '.mounts += [{destination: "/mnt/x", type: "bind", source: "/no/such/source", options: ["rbind"]}]'
+  create_fails /no/such/source
+}
+
+@test "an invalid container id is refused" {
+  set_args true
+  run rt create --bundle "$BUNDLE" "../escape"
+  expect_failure
+  [[ ! -e $ROOT/../escape ]] || { rm -rf "$ROOT/../escape"; fail "created a dir outside the root"; }
+  run rt create --bundle "$BUNDLE" ""
+  expect_failure
+}
+
+@test "unknown namespace type is refused" {
+  set_args true
+  update_config '.linux.namespaces += [{type: "nosuchns"}]'
+  create_fails
+}
+
+@test "a failed start leaves the container deletable and nothing else" {
+  set_args /no/such/binary
+  run rt create --bundle "$BUNDLE" "$ID"
+  if [[ $status -eq 0 ]]; then
+    # a runtime may report the missing binary at start instead of create
+    run rt start "$ID"
+    expect_status 1
+    rt delete --force "$ID"
+  fi
+  run rt state "$ID"
+  expect_status 1
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# OCI hooks: order, the state on stdin, failure, poststop at delete, timeout.
+load ../helpers/common
+
+setup() {
+  common_setup
+  # One hook script for the host and the container (busybox sh inside, /bin/sh outside):
+  # appends "NAME STATUS" (the status read from the state JSON on stdin) to the log given.
+  cat > "$BUNDLE/rootfs/hook.sh" <<'HOOK'
+#!/bin/sh
+name=$1 log=$2
+state=$(cat)
+status=$(printf '%s' "$state" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p')
+id=$(printf '%s' "$state" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+echo "$name $status $id" >> "$log"
+HOOK
+  chmod 755 "$BUNDLE/rootfs/hook.sh"
+  HOOK=$BUNDLE/rootfs/hook.sh
+  LOG=$BUNDLE/rootfs/hooks.log
+}
+
+# hook_json NAME [PATH-OF-SCRIPT] [LOG-AS-SEEN-BY-THE-HOOK]
+hook_json() {
+  jq -nc --arg p "${2:-$HOOK}" --arg n "$1" --arg l "${3:-$LOG}" '{path: $p, args: ["hook.sh", $n, $l]}'
+}
+
+all_hooks() {
+  update_config '.hooks = {
+      prestart: [$pre], createRuntime: [$cr], createContainer: [$cc],
+      startContainer: [$sc], poststart: [$post], poststop: [$stop] }' \
+    --argjson pre "$(hook_json prestart)" --argjson cr "$(hook_json createRuntime)" \
+    --argjson cc "$(hook_json createContainer)" \
+    --argjson sc "$(hook_json startContainer /hook.sh /hooks.log)" \
+    --argjson post "$(hook_json poststart)" --argjson stop "$(hook_json poststop)"
+}
+
+@test "hooks run in order: prestart, createRuntime, createContainer at create; startContainer at start; poststop at delete" {
+  all_hooks
+  update_config 'del(.hooks.poststart)'
+  set_args sleep 1000
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(cut -d' ' -f1 "$LOG" | paste -sd,)" prestart,createRuntime,createContainer "hooks after create"
+  run rt start "$ID"
+  expect_status 0
+  expect_eq "$(cut -d' ' -f1 "$LOG" | paste -sd,)" prestart,createRuntime,createContainer,startContainer "hooks after start"
+  rt kill "$ID" KILL
+  wait_status "$ID" stopped
+  run rt delete "$ID"
+  expect_status 0
+  expect_eq "$(cut -d' ' -f1 "$LOG" | paste -sd,)" prestart,createRuntime,createContainer,startContainer,poststop "hooks after delete"
+  # every hook got this container's state on stdin
+  expect_eq "$(cut -d' ' -f3 "$LOG" | sort -u)" "$ID" "id in the hooks' state"
+}
+
+@test "poststart runs at start, after startContainer (not at create)" {
+  # runc 1.1 runs poststart hooks at the end of `create` (status "created"); the runtime-spec
+  # says after the user-specified process is started. Keep the spec's order.
+  nucleus_only
+  all_hooks
+  set_args sleep 1000
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(cut -d' ' -f1 "$LOG" | paste -sd,)" prestart,createRuntime,createContainer "hooks after create"
+  run rt start "$ID"
+  expect_status 0
+  expect_eq "$(cut -d' ' -f1 "$LOG" | paste -sd,)" prestart,createRuntime,createContainer,startContainer,poststart "hooks after start"
+  rt delete --force "$ID"
+  expect_eq "$(cut -d' ' -f1 "$LOG" | paste -sd,)" prestart,createRuntime,createContainer,startContainer,poststart,poststop "hooks after delete"
+}
+
+@test "hooks get the state with the documented status (without poststart)" {
+  all_hooks
+  update_config 'del(.hooks.poststart)'
+  set_args sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+  rt delete --force "$ID"
+  # prestart/createRuntime/createContainer see "creating", startContainer "created",
+  # poststop "stopped".
+  expect_eq "$(cut -d' ' -f1,2 "$LOG" | paste -sd,)" \
+    "prestart creating,createRuntime creating,createContainer creating,startContainer created,poststop stopped" \
+    "hook statuses"
+}
+
+@test "poststart sees status running" {
+  # runc 1.1 runs poststart during create, so it reports "created" (see above).
+  nucleus_only
+  update_config '.hooks.poststart = [$h]' --argjson h "$(hook_json poststart)"
+  set_args sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  rt start "$ID"
+  expect_eq "$(cut -d' ' -f1,2 "$LOG")" "poststart running" "poststart status"
+}
+
+@test "hooks: the state on stdin is complete JSON (pid, bundle)" {
+  cat > "$BATS_TEST_TMPDIR/dump.sh" <<EOF2
+#!/bin/sh
+cat > "$BATS_TEST_TMPDIR/state.json"
+EOF2
+  chmod 755 "$BATS_TEST_TMPDIR/dump.sh"
+  update_config '.hooks.createRuntime = [{path: $p}]' --arg p "$BATS_TEST_TMPDIR/dump.sh"
+  set_args sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  local s
+  s=$(cat "$BATS_TEST_TMPDIR/state.json")
+  jq -e . <<<"$s" >/dev/null || fail "not JSON: $s"
+  expect_eq "$(jq -r .id <<<"$s")" "$ID" id
+  expect_eq "$(jq -r .bundle <<<"$s")" "$BUNDLE" bundle
+  expect_eq "$(jq -r .pid <<<"$s")" "$(pid_of "$ID")" pid
+  jq -e '.ociVersion | length > 0' <<<"$s" >/dev/null || fail "ociVersion: $s"
+}
+
+@test "hooks: args (args[0] is argv0) and env are passed" {
+  # busybox picks its applet from argv0: "sh" only works if args[0] became argv[0]
+  update_config '.hooks.prestart = [{path: "/bin/busybox", args: ["sh", "-c", $script, "x", "a b"], env: ["HOOKVAR=hv"]}]' \
+    --arg script "echo \"\$1|\$HOOKVAR\" > $BATS_TEST_TMPDIR/argenv.out"
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(cat "$BATS_TEST_TMPDIR/argenv.out")" "a b|hv" "argv and env of the hook"
+}
+
+@test "a failing prestart hook makes create fail and leaves nothing" {
+  update_config '.hooks.prestart = [{path: "/bin/false"}]'
+  set_args sleep 1000
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  run rt state "$ID"
+  expect_status 1
+  # teardown checks processes, cgroups, mounts and the state dir
+}
+
+@test "a failing createRuntime hook makes create fail" {
+  update_config '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "exit 3"]}]'
+  set_args sleep 1000
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  run rt state "$ID"
+  expect_status 1
+}
+
+@test "poststop runs at delete of a stopped container, not before" {
+  update_config '.hooks.poststop = [$h]' --argjson h "$(hook_json poststop)"
+  set_args true
+  rt run -d --bundle "$BUNDLE" "$ID"
+  wait_status "$ID" stopped
+  [[ ! -s $LOG ]] || fail "poststop ran before delete: $(cat "$LOG")"
+  run rt delete "$ID"
+  expect_status 0
+  expect_eq "$(cut -d' ' -f1 "$LOG")" poststop "hooks after delete"
+}
+
+@test "poststop runs at foreground run's end" {
+  update_config '.hooks.poststop = [$h]' --argjson h "$(hook_json poststop)"
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(cut -d' ' -f1 "$LOG")" poststop "hooks after run"
+}
+
+@test "hook timeout kills a hook that sleeps and fails create" {
+  cat > "$BATS_TEST_TMPDIR/slow.sh" <<EOF2
+#!/bin/sh
+echo \$\$ > "$BATS_TEST_TMPDIR/slow.pid"
+exec sleep 100
+EOF2
+  chmod 755 "$BATS_TEST_TMPDIR/slow.sh"
+  update_config '.hooks.prestart = [{path: $p, timeout: 1}]' --arg p "$BATS_TEST_TMPDIR/slow.sh"
+  set_args sleep 1000
+  SECONDS=0
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  ((SECONDS < 20)) || fail "create took ${SECONDS}s with a 1s hook timeout"
+  local p
+  p=$(cat "$BATS_TEST_TMPDIR/slow.pid")
+  for _ in $(seq 40); do kill -0 "$p" 2>/dev/null && [[ $(awk '{print $3}' /proc/$p/stat 2>/dev/null) != Z ]] || break; sleep 0.05; done
+  if kill -0 "$p" 2>/dev/null && [[ $(awk '{print $3}' /proc/$p/stat) != Z ]]; then
+    kill -KILL "$p"
+    fail "the timed-out hook ($p) is still running"
+  fi
+  run rt state "$ID"
+  expect_status 1
+}
