@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# namespaces: new ones, joining by path, user namespace mappings, cgroup and time namespaces.
+load ../helpers/common
+
+ns_of() { readlink "/proc/$1/ns/$2"; }
+
+# The mapped root of a user namespace must be able to reach the rootfs: bats' temp dirs are 0700.
+traversable_bundle() {
+  local d=$BUNDLE
+  while [[ $d != / ]]; do
+    chmod o+x "$d"
+    d=$(dirname "$d")
+  done
+}
+
+@test "pid namespace: the process is pid 1" {
+  run_in_container 'echo $$; cat /proc/1/cmdline | tr "\0" " "'
+  expect_status 0
+  expect_eq "${lines[0]}" 1 "pid"
+}
+
+@test "every configured namespace differs from the host's" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local p ns
+  p=$(pid_of "$ID")
+  for ns in pid ipc uts mnt net; do
+    [[ $(ns_of "$p" $ns) != "$(ns_of $$ $ns)" ]] || fail "$ns namespace is the host's"
+  done
+}
+
+@test "uts namespace: hostname is private" {
+  update_config '.hostname = "uts-private"'
+  run_in_container 'hostname'
+  expect_eq "$output" uts-private hostname
+  [[ $(hostname) != uts-private ]]
+}
+
+@test "ipc namespace: no host SysV objects visible" {
+  run_in_container 'cat /proc/sysvipc/shm | wc -l; cat /proc/sysvipc/msg | wc -l'
+  expect_status 0
+  expect_eq "$(paste -sd' ' <<<"$output")" "1 1" "only the header lines"
+}
+
+@test "network namespace: only lo" {
+  run_in_container 'ls /sys/class/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "'
+  expect_status 0
+  expect_eq "$(sort -u <<<"$output" | paste -sd' ')" lo "interfaces"
+}
+
+@test "no network namespace in the config: the host's network" {
+  update_config '.linux.namespaces |= map(select(.type != "network"))'
+  run_in_container 'readlink /proc/self/ns/net'
+  expect_status 0
+  expect_eq "$output" "$(ns_of $$ net)" "net ns"
+}
+
+@test "mount namespace: container mounts are invisible on the host" {
+  update_config '.mounts += [{destination: "/mnt/t", type: "tmpfs", source: "tmpfs", options: ["size=1m"]}]'
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  grep -q "/mnt/t" /proc/self/mountinfo && fail "the tmpfs is visible on the host"
+  grep -q " /mnt/t " "/proc/$(pid_of "$ID")/mounts" || fail "the tmpfs is not in the container"
+}
+
+@test "joining a network namespace by path" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local p1 want
+  p1=$(pid_of "$ID")
+  want=$(ns_of "$p1" net)
+  update_config '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+    --arg p "/proc/$p1/ns/net"
+  set_cmd 'readlink /proc/self/ns/net'
+  run rt run --bundle "$BUNDLE" "${ID}b"
+  expect_status 0
+  expect_eq "$output" "$want" "net ns of the second container"
+  [[ $want != "$(ns_of $$ net)" ]] || fail "the first container had the host netns"
+}
+
+@test "joining ipc and uts namespaces by path" {
+  update_config '.hostname = "first"'
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local p1
+  p1=$(pid_of "$ID")
+  update_config 'del(.hostname) | .linux.namespaces |= map(if .type == "ipc" or .type == "uts" then .path = "/proc/\($p)/ns/\(if .type == "ipc" then "ipc" else "uts" end)" else . end)' \
+    --arg p "$p1"
+  set_cmd 'readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; hostname'
+  run rt run --bundle "$BUNDLE" "${ID}b"
+  expect_status 0
+  expect_eq "${lines[0]}" "$(ns_of "$p1" ipc)" "ipc ns"
+  expect_eq "${lines[1]}" "$(ns_of "$p1" uts)" "uts ns"
+  expect_eq "${lines[2]}" first "hostname from the joined uts ns"
+}
+
+@test "a namespace path that does not exist fails" {
+  update_config '.linux.namespaces |= map(if .type == "network" then .path = "/proc/999999999/ns/net" else . end)'
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  run rt state "$ID"
+  expect_status 1
+}
+
+@test "user namespace with uid/gid mappings" {
+  [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
+  traversable_bundle
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+    | .mounts |= map(select(.type != "cgroup"))'
+  run_in_container 'cat /proc/self/uid_map; cat /proc/self/gid_map; id -u'
+  expect_status 0
+  [[ $(sed -n 1p <<<"$output" | xargs) == "0 100000 65536" ]] || fail "uid_map: $output"
+  [[ $(sed -n 2p <<<"$output" | xargs) == "0 200000 65536" ]] || fail "gid_map: $output"
+  expect_eq "${lines[2]}" 0 "uid inside"
+}
+
+@test "user namespace: the process runs as the mapped host uid" {
+  [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
+  traversable_bundle
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .mounts |= map(select(.type != "cgroup"))'
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local p
+  p=$(pid_of "$ID")
+  [[ $(awk '/^Uid:/ {print $2}' "/proc/$p/status") == 100000 ]] || fail "host uid: $(grep Uid "/proc/$p/status")"
+  [[ $(ns_of "$p" user) != "$(ns_of $$ user)" ]] || fail "host user ns"
+}
+
+@test "cgroup namespace: the container's cgroups are its root" {
+  [[ -e /proc/self/ns/cgroup ]] || skip "kernel without cgroup namespaces"
+  update_config '.linux.namespaces += [{type: "cgroup"}]'
+  run_in_container 'cat /proc/self/cgroup'
+  expect_status 0
+  local bad
+  bad=$(grep -v ':/$' <<<"$output" || true)
+  [[ -z $bad ]] || fail "paths outside the namespace root: $bad"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "${ID}b"
+  [[ $(ns_of "$(pid_of "${ID}b")" cgroup) != "$(ns_of $$ cgroup)" ]] || fail "host cgroup ns"
+}
+
+@test "time namespace with a boottime offset" {
+  [[ -e /proc/self/ns/time ]] || skip "kernel without time namespaces"
+  # runtime-spec 1.1 (linux.timeOffsets); runc 1.1 rejects the "time" namespace type.
+  nucleus_only
+  update_config '.linux.namespaces += [{type: "time"}]
+    | .linux.timeOffsets = {boottime: {secs: 864000, nanosecs: 0}, monotonic: {secs: 86400, nanosecs: 0}}'
+  run_in_container 'cut -d. -f1 /proc/uptime; cat /proc/self/timens_offsets'
+  expect_status 0
+  local host_up
+  host_up=$(cut -d. -f1 /proc/uptime)
+  ((${lines[0]} >= host_up + 864000 - 5)) || fail "uptime inside ${lines[0]}, host $host_up"
+  expect_output_contains "864000" "86400"
+}
