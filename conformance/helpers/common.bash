@@ -12,7 +12,7 @@
 # teardown force-deletes every container under $ROOT and then fails the test if anything leaked:
 # a state directory, a mount under the bundle, a process of the test's containers, a cgroup dir.
 
-: "${NUCLEUS_SRC:=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}"
+: "${NUCLEUS_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 export NUCLEUS_SRC
 
 # ---- assertions -------------------------------------------------------------------------------
@@ -212,8 +212,12 @@ check_no_leaks() {
     echo "LEAK: processes:" >&2
     for i in $procs; do echo "  $i: $(tr '\0' ' ' < /proc/$i/cmdline 2>/dev/null)" >&2; kill -KILL "$i" 2>/dev/null; done
   fi
-  [[ -z $cgs ]] || { echo "LEAK: cgroups:" $cgs >&2; for i in $cgs; do rmdir "$i" 2>/dev/null; done; }
+  [[ -z $cgs ]] || echo "LEAK: cgroups:" $cgs >&2
   [[ -z $mounts ]] || echo "LEAK: mounts: $mounts" >&2
+  # clean up what leaked so that later tests start clean
+  sleep 0.2
+  for i in $(leaked_cgroups | sort -r); do rmdir "$i" 2>/dev/null; done
+  for i in $(awk -v b="$BUNDLE" 'index($5, b) == 1 {print $5}' /proc/self/mountinfo | sort -r); do umount -l "$i" 2>/dev/null; done
   rm -rf "${ROOT:?}"/* 2>/dev/null
   return 1
 }

@@ -63,15 +63,13 @@ load ../helpers/common
 }
 
 @test "run --keep: the stopped container stays until delete" {
-  run_in_container 'exit 3'
-  # (run_in_container has no --keep; do it by hand)
   set_cmd 'exit 3'
-  run rt run --keep --bundle "$BUNDLE" "${ID}b"
+  run rt run --keep --bundle "$BUNDLE" "$ID"
   expect_status 3
-  expect_eq "$(status_of "${ID}b")" stopped "status after run --keep"
-  run rt delete "${ID}b"
+  expect_eq "$(status_of "$ID")" stopped "status after run --keep"
+  run rt delete "$ID"
   expect_status 0
-  run rt state "${ID}b"
+  run rt state "$ID"
   expect_status 1
 }
 

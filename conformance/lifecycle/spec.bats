@@ -41,7 +41,6 @@ load ../helpers/common
 }
 
 @test "spec: runc's wording for an existing config.json" {
-  nucleus_only
   local d=$BATS_TEST_TMPDIR/specdir
   mkdir -p "$d"
   echo '{}' > "$d/config.json"
