@@ -200,6 +200,8 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     throw Error(
         "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
   std::string rootfs = resolve_rootfs(o.bundle, cfg.root->path);
+  if (!o.console_socket.empty() && !(cfg.process && cfg.process->terminal))
+    throw Error("--console-socket is set but process.terminal is false (runc refuses it too)");
   if (cfg.process && cfg.process->terminal && o.console_socket.empty() && o.console_fd < 0)
     throw Error("process.terminal is true: --console-socket is required to receive the pty");
 

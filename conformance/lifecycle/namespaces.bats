@@ -134,7 +134,7 @@ traversable_bundle() {
 
 @test "cgroup namespace: the container's cgroups are its root" {
   [[ -e /proc/self/ns/cgroup ]] || skip "kernel without cgroup namespaces"
-  update_config '.linux.namespaces += [{type: "cgroup"}]'
+  update_config '.linux.namespaces |= (map(select(.type != "cgroup")) + [{type: "cgroup"}])'
   run_in_container 'cat /proc/self/cgroup'
   expect_status 0
   local bad

@@ -78,6 +78,14 @@ void reset_signals() {
   }
 }
 
+// startContainer hooks see the container as "created" (it has not exec'd yet), as runc.
+std::string created_state(std::string json) {
+  const std::string from = "\"status\":\"creating\"";
+  if (auto at = json.find(from); at != std::string::npos)
+    json.replace(at, from.size(), "\"status\":\"created\"");
+  return json;
+}
+
 // HooksDone carries "PID\nSTATE-JSON": the init's host pid and the state hooks receive.
 void receive_state(Context& ctx) {
   SyncMsg m;
@@ -181,7 +189,8 @@ void send_to_listener(Context& ctx, int notify_fd) {
     ctx.state_dir.reset();
     if (!has_process) throw Error("config.json: process: not set, there is nothing to start");
     if (ctx.config->hooks)
-      run_hooks(ctx.config->hooks->start_container, ctx.state_json, "startContainer");
+      run_hooks(ctx.config->hooks->start_container, created_state(ctx.state_json),
+                "startContainer");
     set_stop_handlers(false);
     if (ctx.trace_sock) init_start_trace(ctx.trace_sock.get());
     if (ctx.seccomp) {
