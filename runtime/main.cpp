@@ -40,6 +40,7 @@ const char* kUsage =
     "  events   statistics and OOM events of a container\n"
     "  resume   thaw a paused container\n"
     "  spec     write a default config.json\n"
+    "  seccomp  seccomp tools: generate a profile from traces\n"
     "  features what this build and host support (runtime-spec features.md)\n\n"
     "global options:\n"
     "  --root DIR           state directory (default /run/nucleus-oci)\n"
@@ -86,7 +87,8 @@ int main(int argc, char** argv) {
        {"exec", nucleus::cli::cmd_exec},
        {"features", nucleus::cli::cmd_features},
        {"update", nucleus::cli::cmd_update},
-       {"events", nucleus::cli::cmd_events}};
+       {"events", nucleus::cli::cmd_events},
+       {"seccomp", nucleus::cli::cmd_seccomp}};
 
   std::string command;
   try {
