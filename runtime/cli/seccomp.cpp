@@ -4,13 +4,19 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <sys/socket.h>
+
 #include <cstdio>
+#include <mutex>
+#include <thread>
 
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/socket.hpp"
 #include "seccomp/generate.hpp"
+#include "seccomp/names.hpp"
 
 namespace po = boost::program_options;
 
@@ -64,18 +70,104 @@ int generate(const Args& args) {
   return 0;
 }
 
+// A profile for other runtimes' trace mode: every syscall the native arch has (and its compat
+// arches) goes to the listener, except the ones a runtime uses to hand the listener over
+// (runc refuses NOTIFY on write; sendmsg carries the fd itself).
+int trace_profile(const Args& args) {
+  po::options_description d("seccomp trace-profile options");
+  d.add_options()("socket", po::value<std::string>()->default_value(""),
+                  "listenerPath to put in the profile");
+  Parsed p = parse(args, d, false);
+  require_args(p, 0, "seccomp trace-profile");
+  std::string out = "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n";
+  std::string sock = p.vm["socket"].as<std::string>();
+  if (!sock.empty()) out += "  \"listenerPath\": \"" + sock + "\",\n";
+  out += "  \"architectures\": [";
+  auto arches = seccomp::compat_arches(seccomp::native_arch());
+  for (size_t i = 0; i < arches.size(); ++i)
+    out += (i ? ", \"" : "\"") + seccomp::arch_name(arches[i]) + "\"";
+  out += "],\n  \"syscalls\": [{\"action\": \"SCMP_ACT_NOTIFY\", \"names\": [";
+  bool first = true;
+  for (int nr = 0; nr < 1024; ++nr) {
+    std::string n = seccomp::syscall_name(nr, seccomp::native_arch());
+    if (n.empty() || n == "write" || n == "sendmsg" || n == "exit" || n == "exit_group") continue;
+    out += (first ? "\"" : ", \"") + n + "\"";
+    first = false;
+  }
+  out += "]}]\n}\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+// A seccomp listener for any OCI runtime (linux.seccomp.listenerPath): each connection brings a
+// notify fd (SCM_RIGHTS) and a containerProcessState; every notification is recorded and let
+// through. The merged trace is rewritten to --output each time a container's last process exits.
+int trace_listener(const Args& args) {
+  po::options_description d("seccomp trace-listener options");
+  d.add_options()("socket", po::value<std::string>(), "unix socket to listen on")(
+      "output", po::value<std::string>(), "NDJSON trace file (rewritten atomically)")(
+      "once", po::bool_switch(), "exit after the first container's trace is written");
+  Parsed p = parse(args, d, false);
+  require_args(p, 0, "seccomp trace-listener");
+  if (!p.vm.count("socket") || !p.vm.count("output"))
+    throw Error("seccomp trace-listener needs --socket PATH and --output FILE");
+  std::string path = p.vm["socket"].as<std::string>();
+  std::string output = absolute(p.vm["output"].as<std::string>());
+  UniqueFd sock = listen_unix(path);
+  std::mutex mu;
+  seccomp::TraceRecorder merged;
+  bool once = p.vm["once"].as<bool>();
+  for (;;) {
+    int c = ::accept4(sock.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) {
+      if (errno == EINTR) continue;
+      throw_sys("accept on " + path);
+    }
+    UniqueFd conn(c);
+    std::string state;
+    UniqueFd listener;
+    try {
+      listener = recv_fd(conn.get(), &state);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "trace-listener: %s\n", e.what());
+      continue;
+    }
+    std::thread worker([&mu, &merged, &output, l = std::move(listener)]() mutable {
+      seccomp::TraceRecorder rec;
+      try {
+        seccomp::serve_trace(l.get(), rec);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "trace-listener: %s\n", e.what());
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      for (const auto& [k, e] : rec.entries()) merged.merge(e);
+      write_file_atomic(output, merged.to_ndjson(), 0644);
+    });
+    if (once) {
+      worker.join();
+      return 0;
+    }
+    worker.detach();
+  }
+}
+
 }  // namespace
 
 int cmd_seccomp(const GlobalOptions& g, const Args& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::printf(
         "usage: nucleus-oci seccomp generate TRACE... [-o FILE] [--default-action ACTION] "
-        "[--bundle DIR] [--no-narrow]\n");
+        "[--bundle DIR] [--no-narrow]\n"
+        "       nucleus-oci seccomp trace-listener --socket PATH --output FILE [--once]\n"
+        "       nucleus-oci seccomp trace-profile [--socket PATH]\n");
     return args.empty() ? 1 : 0;
   }
   Args rest(args.begin() + 1, args.end());
   if (args[0] == "generate") return generate(rest);
-  throw Error("unknown seccomp command \"" + args[0] + "\" (generate)");
+  if (args[0] == "trace-listener") return trace_listener(rest);
+  if (args[0] == "trace-profile") return trace_profile(rest);
+  throw Error("unknown seccomp command \"" + args[0] +
+              "\" (generate, trace-listener, trace-profile)");
 }
 
 }  // namespace nucleus::cli

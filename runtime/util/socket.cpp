@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -19,6 +20,20 @@ UniqueFd connect_unix(const std::string& path, const std::string& what) {
   std::memcpy(addr.sun_path, path.c_str(), path.size());
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
     throw_sys("connect to " + what + " " + path);
+  return s;
+}
+
+UniqueFd listen_unix(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_sys("socket for " + path);
+  UniqueFd s(fd);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) throw Error(path + ": path too long for a socket");
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  ::unlink(path.c_str());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) throw_sys("bind " + path);
+  if (::listen(fd, 16) < 0) throw_sys("listen on " + path);
   return s;
 }
 
