@@ -125,14 +125,22 @@ int main(int argc, char** argv) {
   bool use_stdin = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if ((a == "--mode" || a == "-m") && i + 1 < argc) mode = argv[++i];
-    else if (a.rfind("--mode=", 0) == 0) mode = a.substr(7);
-    else if ((a == "--out" || a == "-o") && i + 1 < argc) out_path = argv[++i];
-    else if (a.rfind("--out=", 0) == 0) out_path = a.substr(6);
-    else if (a == "--no-stdin") use_stdin = false;
-    else if (!a.empty() && a[0] == '-') usage();
-    else if (socket_path.empty()) socket_path = a;
-    else usage();
+    if ((a == "--mode" || a == "-m") && i + 1 < argc)
+      mode = argv[++i];
+    else if (a.rfind("--mode=", 0) == 0)
+      mode = a.substr(7);
+    else if ((a == "--out" || a == "-o") && i + 1 < argc)
+      out_path = argv[++i];
+    else if (a.rfind("--out=", 0) == 0)
+      out_path = a.substr(6);
+    else if (a == "--no-stdin")
+      use_stdin = false;
+    else if (!a.empty() && a[0] == '-')
+      usage();
+    else if (socket_path.empty())
+      socket_path = a;
+    else
+      usage();
   }
   if (socket_path.empty() || (mode != "single" && mode != "file")) usage();
   if (mode == "file" && out_path.empty()) usage();
@@ -147,7 +155,7 @@ int main(int argc, char** argv) {
   ::close(s);
   ::unlink(socket_path.c_str());
 
-  struct stat st{};
+  struct stat st {};
   if (::fstat(master, &st) < 0) die("fstat of the received fd");
   if (!S_ISCHR(st.st_mode)) {
     errno = ENOTTY;
