@@ -224,9 +224,6 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   rec.created = log::rfc3339_nano_now();
   rec.creator = ProcessId::of(::getpid());
   rec.annotations = cfg.annotations;
-  for (const auto& ns : linux.namespaces) rec.namespaces[ns.type] = ns.path;
-  const oci::Namespace* pidns = linux.find_namespace("pid");
-  rec.shares_pid_ns = !pidns || !pidns->path.empty();
   Store::save(dir.get(), rec);
   write_file_atomic(store.dir(o.id) + "/config.json", text, 0600);
   if (::mkfifoat(dir.get(), "exec.fifo", 0622) < 0) throw_sys("mkfifo exec.fifo");
@@ -319,10 +316,6 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
       throw Error("container init exited during create (" + describe_exit(status) + ")");
     }
     if (m.type == SyncType::Error) throw Error(m.payload);
-    if (m.type == SyncType::Debug) {
-      log::debug(m.payload);
-      continue;
-    }
     if (m.type == SyncType::Hooks) {
       std::string st =
           oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid)));

@@ -100,10 +100,6 @@ UniqueFd Store::open_locked(const std::string& id) const {
   return f;
 }
 
-bool Store::exists(const std::string& id) const {
-  return path_exists(dir(id));
-}
-
 std::vector<std::string> Store::list() const {
   std::vector<std::string> out;
   DIR* d = ::opendir(root_.c_str());
@@ -182,9 +178,6 @@ void Store::save(int dirfd, const ContainerRecord& r) {
   w.Bool(r.created_done);
   put(w, "cgroup", r.cgroup);
   put_map(w, "annotations", r.annotations);
-  put_map(w, "namespaces", r.namespaces);
-  w.Key("shares_pid_ns");
-  w.Bool(r.shares_pid_ns);
   w.EndObject();
   std::string path = "/proc/self/fd/" + std::to_string(dirfd) + "/state.json";
   write_file_atomic(path, std::string_view(sb.GetString(), sb.GetSize()), 0600);
@@ -219,9 +212,6 @@ ContainerRecord Store::load(int dirfd, const std::string& id) {
       d.HasMember("created_done") && d["created_done"].IsBool() && d["created_done"].GetBool();
   r.cgroup = str(d, "cgroup");
   r.annotations = map_of(d, "annotations");
-  r.namespaces = map_of(d, "namespaces");
-  r.shares_pid_ns =
-      d.HasMember("shares_pid_ns") && d["shares_pid_ns"].IsBool() && d["shares_pid_ns"].GetBool();
   return r;
 }
 

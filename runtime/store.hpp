@@ -34,10 +34,7 @@ struct ContainerRecord {
   bool created_done = false;
   std::string cgroup;  // cgroups::Manager::serialize()
   std::map<std::string, std::string> annotations;
-  // Namespaces the container uses, type -> path ("" = its own), for exec and delete.
-  std::map<std::string, std::string> namespaces;
-  bool shares_pid_ns = false;  // joined an existing pid namespace
-  ProcessId tracer;            // trace mode's supervisor, until it has written its file
+  ProcessId tracer;  // trace mode's supervisor, until it has written its file
 };
 
 class Store {
@@ -52,7 +49,6 @@ class Store {
   UniqueFd create_dir(const std::string& id);
   // Opens and locks (flock, exclusive) an existing container dir; "container "ID" does not exist".
   UniqueFd open_locked(const std::string& id) const;
-  bool exists(const std::string& id) const;
   std::vector<std::string> list() const;
 
   static void save(int dirfd, const ContainerRecord& rec);

@@ -17,8 +17,6 @@ enum class SyncType : uint32_t {
   HooksDone,  // parent -> child
   Ready,      // child -> parent: fully created, now waiting for start
   Error,      // either way: payload is the message; the receiver fails with it
-  Debug,      // child -> parent: a debug log line
-  Abort,      // parent -> child: give up (a parent-side step failed)
   MountFd,    // parent -> child: a prepared (idmapped) mount tree; payload = mount index
 };
 

@@ -1,17 +1,7 @@
 // run = create + start, then (unless --detach) wait for the container's init, forward signals
 // to it, proxy its terminal when process.terminal is set without --console-socket, and return
 // its exit status (128+N when killed by signal N).
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <termios.h>
-#include <unistd.h>
-
-#include <cstring>
+#include <memory>
 
 #include "oci/config.hpp"
 #include "runtime/cli/args.hpp"
