@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <seccomp.h>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -11,6 +12,7 @@
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
 #include "runtime/log.hpp"
+#include "runtime/sealed_exe.hpp"
 #include "runtime/util/error.hpp"
 
 namespace po = boost::program_options;
@@ -113,6 +115,10 @@ int main(int argc, char** argv) {
     auto it = commands.find(command);
     if (it == commands.end()) throw nucleus::Error("unknown command \"" + command + "\"");
     if (!g.root.empty() && g.root[0] != '/') g.root = nucleus::cli::absolute(g.root);
+    // Commands that put a process into a container run from a sealed view of the binary.
+    if ((command == "create" || command == "run" || command == "exec") &&
+        std::find(rest.begin(), rest.end(), "--help") == rest.end())
+      nucleus::ensure_sealed_exe(argv, g.root);
     return it->second(g, rest);
   } catch (const std::exception& e) {
     nucleus::log::error(e.what());

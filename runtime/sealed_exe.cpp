@@ -1,0 +1,133 @@
+#include "runtime/sealed_exe.hpp"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "runtime/log.hpp"
+#include "runtime/util/error.hpp"
+#include "runtime/util/fd.hpp"
+#include "runtime/util/fs.hpp"
+
+extern char** environ;
+
+namespace nucleus {
+namespace {
+
+constexpr const char* kMarker = "_NUCLEUS_OCI_SEALED";
+
+std::string escape_lowerdir(const std::string& p) {
+  std::string out;
+  for (char c : p) {
+    if (c == ':' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+void fsconfig_string(int fd, const char* key, const std::string& value, const char* what) {
+  if (::syscall(SYS_fsconfig, fd, FSCONFIG_SET_STRING, key, value.c_str(), 0) < 0)
+    throw_sys(std::string("fsconfig overlay ") + what);
+}
+
+// The binary through a private overlayfs made of two lower layers and no upper one: overlayfs
+// itself refuses every write (EROFS), whatever mount flags anyone changes later, and the mount
+// is never attached anywhere. No copy: the page cache is the binary's own. runc >= 1.2 does the
+// same.
+UniqueFd seal_with_overlay(const std::string& scratch_dir) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw_sys("readlink /proc/self/exe");
+  std::string path(buf, static_cast<size_t>(n));
+  size_t slash = path.rfind('/');
+  if (path[0] != '/' || slash == std::string::npos)
+    throw Error("the binary's path is not absolute: " + path);
+  std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+  std::string name = path.substr(slash + 1);
+  if (scratch_dir.rfind(dir, 0) == 0 || dir.rfind(scratch_dir, 0) == 0)
+    throw Error("scratch dir " + scratch_dir + " overlaps the binary's directory " + dir);
+
+  long ctx = ::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+  if (ctx < 0) throw_sys("fsopen overlay");
+  UniqueFd fs(static_cast<int>(ctx));
+  // The binary's directory on top, so a file of the same name in the scratch dir cannot mask it.
+  fsconfig_string(fs.get(), "lowerdir", escape_lowerdir(dir) + ":" + escape_lowerdir(scratch_dir),
+                  "lowerdir");
+  ::syscall(SYS_fsconfig, fs.get(), FSCONFIG_SET_STRING, "xino", "off", 0);  // best effort
+  if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+    throw_sys("fsconfig create overlay (lowerdir=" + dir + ":" + scratch_dir + ")");
+  long m = ::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC,
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+  if (m < 0) throw_sys("fsmount overlay");
+  UniqueFd mnt(static_cast<int>(m));
+  int exe = ::openat(mnt.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (exe < 0) throw_sys("open " + name + " in the sealed overlay");
+  return UniqueFd(exe);
+}
+
+// Fallback (no overlayfs or no privilege to make one, e.g. rootless): a sealed memfd copy.
+UniqueFd seal_with_memfd() {
+  UniqueFd src = open_fd("/proc/self/exe", O_RDONLY);
+  int fd = ::memfd_create("nucleus-oci", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) throw_sys("memfd_create");
+  UniqueFd mem(fd);
+  struct stat st;
+  if (::fstat(src.get(), &st) < 0) throw_sys("stat /proc/self/exe");
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = ::sendfile(mem.get(), src.get(), &off, static_cast<size_t>(st.st_size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw_sys("copy the binary into a memfd");
+  }
+  if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    throw_sys("seal the memfd copy");
+  return mem;
+}
+
+}  // namespace
+
+bool exe_is_sealed() {
+  int fd = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  UniqueFd exe(fd);
+  struct statfs sfs;
+  if (::fstatfs(exe.get(), &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC &&
+      (sfs.f_flags & ST_RDONLY))
+    return true;
+  int seals = ::fcntl(exe.get(), F_GET_SEALS);
+  return seals >= 0 && (seals & F_SEAL_WRITE) && (seals & F_SEAL_SEAL);
+}
+
+void ensure_sealed_exe(char** argv, const std::string& scratch_dir) {
+  if (exe_is_sealed()) {
+    ::unsetenv(kMarker);
+    return;
+  }
+  if (::getenv(kMarker))
+    throw Error("re-executed from a sealed binary, but /proc/self/exe is still not sealed");
+  UniqueFd exe;
+  try {
+    mkdir_p(scratch_dir, 0711);
+    exe = seal_with_overlay(scratch_dir);
+  } catch (const std::exception& e) {
+    log::debug(std::string("sealed overlay unavailable (") + e.what() + "): using a memfd copy");
+    exe = seal_with_memfd();
+  }
+  ::setenv(kMarker, "1", 1);
+  ::syscall(SYS_execveat, exe.get(), "", argv, environ, AT_EMPTY_PATH);
+  int err = errno;
+  ::unsetenv(kMarker);
+  throw_sys("re-exec from the sealed binary", err);
+}
+
+}  // namespace nucleus
