@@ -45,6 +45,7 @@ class FsManager : public Manager {
   Stats stats() const override;
   uint64_t oom_kill_count() const override;
   std::string serialize() const override;
+  std::string serialize_planned() const override;
   std::string path() const override;
 
   // This cgroup's directory in a v1 controller's hierarchy ("" when the host lacks it).

@@ -99,6 +99,9 @@ class Manager {
 
   // What the runtime stores to reopen this cgroup later (open_manager), one line of text.
   virtual std::string serialize() const = 0;
+  // serialize() as if create() had already made every leaf: stored before create() so that a
+  // runtime killed in between still leaves `delete` a record of what to remove.
+  virtual std::string serialize_planned() const = 0;
   // Path of the cgroup relative to the hierarchy roots ("/nucleus-oci/ID").
   virtual std::string path() const = 0;
 };

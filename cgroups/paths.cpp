@@ -1,5 +1,6 @@
 // Which directory a container's cgroup is in: cgroupsPath rules (cgroupfs and systemd forms),
 // and the one-line record that reopens it (serialize / open_manager).
+#include <algorithm>
 #include <sstream>
 
 #include "cgroups/fs_manager.hpp"
@@ -139,6 +140,14 @@ std::string FsManager::serialize() const {
   for (const auto& c : created_) s += "\tC\t" + c;
   if (rootless_) s += "\tR";
   for (const auto& u : unwritable_) s += "\tU\t" + u;
+  return s;
+}
+
+std::string FsManager::serialize_planned() const {
+  std::string s = serialize();
+  for (const auto& h : hs_)
+    if (std::find(created_.begin(), created_.end(), h.dir()) == created_.end())
+      s += "\tC\t" + h.dir();
   return s;
 }
 

@@ -18,6 +18,7 @@
 
 #include "cgroups/manager.hpp"
 #include "oci/config.hpp"
+#include "runtime/fault.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/idmap.hpp"
 #include "runtime/init/init.hpp"
@@ -228,16 +229,21 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   write_file_atomic(store.dir(o.id) + "/config.json", text, 0600);
   if (::mkfifoat(dir.get(), "exec.fifo", 0622) < 0) throw_sys("mkfifo exec.fifo");
   ::fchmodat(dir.get(), "exec.fifo", 0622, 0);
+  crash_point("state-dir");
 
   cgroups::Options copts;
   copts.id = o.id;
   copts.cgroups_path = linux.cgroups_path;
   copts.systemd = g.systemd_cgroup;
   cg = cgroups::make_manager(host_layout(), copts);
+  // Recorded before it exists: a runtime killed in between still leaves delete what to remove.
+  rec.cgroup = cg->serialize_planned();
+  Store::save(dir.get(), rec);
   cg->create();
   tx.cgroup(cg.get());
   rec.cgroup = cg->serialize();
   Store::save(dir.get(), rec);
+  crash_point("cgroup");
   cg->apply(with_default_devices(linux.resources));
 
   ctx.config = &cfg;
@@ -289,6 +295,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
   if (pid < 0) throw_sys("clone the container init", clone_err);
   tx.child(static_cast<pid_t>(pid));
+  crash_point("cloned");
   ctx.sync.close();
   ctx.state_dir.reset();
   ctx.console.reset();
@@ -302,6 +309,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   cg->add_process(static_cast<pid_t>(pid));
   if (ctx.clone_flags & CLONE_NEWUSER) init::write_id_maps(static_cast<pid_t>(pid), linux);
   rec.init = ProcessId::of(static_cast<pid_t>(pid));
+  Store::save(dir.get(), rec);
   if (config_uses_idmap(cfg))
     for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
       parent.send(SyncType::MountFd, std::to_string(index), tree.get());
@@ -317,6 +325,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     }
     if (m.type == SyncType::Error) throw Error(m.payload);
     if (m.type == SyncType::Hooks) {
+      crash_point("prestart");
       std::string st =
           oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid)));
       if (cfg.hooks) {
@@ -330,9 +339,11 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     throw Error("container init: unexpected sync message");
   }
 
+  crash_point("ready");
   rec.created_done = true;
   rec.creator = ProcessId{};
   Store::save(dir.get(), rec);
+  crash_point("saved");
   if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);
   tx.commit();
   return static_cast<pid_t>(pid);

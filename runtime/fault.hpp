@@ -1,0 +1,20 @@
+// Fault injection for the tests: NUCLEUS_OCI_TEST_CRASH_AT=<step> makes the runtime SIGKILL
+// itself when it reaches that step of create, exactly as if something killed it there. The
+// tests then prove that `delete --force` cleans up from every such point. Steps of create, in
+// order: state-dir, cgroup, cloned, prestart, ready, saved (see create_container).
+#pragma once
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace nucleus {
+
+inline void crash_point(const char* step) {
+  static const char* at = std::getenv("NUCLEUS_OCI_TEST_CRASH_AT");
+  if (at && std::strcmp(at, step) == 0) ::kill(::getpid(), SIGKILL);
+}
+
+}  // namespace nucleus
