@@ -18,6 +18,7 @@
 #include "cgroups/manager.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/namespaces.hpp"
+#include "runtime/init/procfs.hpp"
 #include "runtime/log.hpp"
 #include "runtime/store.hpp"
 #include "runtime/sync.hpp"
@@ -77,11 +78,9 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
     if (proc.terminal) init::setup_console(proc, console);
     init::apply_process_attrs(proc);
     if (proc.oom_score_adj)
-      write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
-    if (::chdir(proc.cwd.c_str()) < 0)
-      throw Error(
-          "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed: " + errno_text(errno),
-          errno);
+      init::write_private_proc(init::proc_self() + "/oom_score_adj",
+                               std::to_string(*proc.oom_score_adj), "process.oomScoreAdj");
+    init::enter_cwd(proc.cwd);
     bool keep_admin = filter && !proc.no_new_privileges && proc.capabilities &&
                       !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
     init::apply_user_and_caps(proc, keep_admin);

@@ -164,10 +164,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
       if (proc.terminal) setup_console(proc, ctx.console);
       apply_process_attrs(proc);
       apply_linux_process_attrs(*ctx.config->linux);
-      if (::chdir(proc.cwd.c_str()) < 0)
-        throw Error(
-            "chdir to cwd (\"" + proc.cwd + "\") set in config.json failed: " + errno_text(errno),
-            errno);
+      enter_cwd(proc.cwd);
       keep_admin = (ctx.seccomp || ctx.trace_sock) && !proc.no_new_privileges &&
                    proc.capabilities && !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
       apply_user_and_caps(proc, keep_admin);

@@ -63,6 +63,8 @@ struct Prepared {
   std::vector<std::string> env;
 };
 Prepared prepare_process(const oci::Process& proc);
+// chdir to process.cwd, resolved inside the container's root (no magic links), and verified.
+void enter_cwd(const std::string& cwd);
 void apply_process_attrs(const oci::Process& proc);  // rlimits, oom, sched, ioprio, personality
 void apply_linux_process_attrs(const oci::Linux& linux);  // personality, memoryPolicy
 void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin);

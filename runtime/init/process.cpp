@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/ioprio.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <sys/capability.h>
 #include <sys/personality.h>
@@ -11,12 +12,14 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <climits>
 
 #include <algorithm>
 #include <cstring>
 #include <map>
 
 #include "runtime/init/init.hpp"
+#include "runtime/init/procfs.hpp"
 #include "runtime/log.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -135,6 +138,29 @@ namespace {
 std::vector<unsigned> parse_list(const std::string& text, const std::string& field);
 }
 
+void enter_cwd(const std::string& cwd) {
+  // Resolved inside the container's root with no magic link: "/proc/self/fd/N" cannot lead to
+  // a directory the runtime still holds open outside the container (CVE-2024-21626).
+  auto fail = [&](int err) {
+    throw Error("chdir to cwd (\"" + cwd + "\") set in config.json failed: " + errno_text(err),
+                err);
+  };
+  open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd = ::syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how);
+  if (fd < 0) fail(errno);
+  UniqueFd root(static_cast<int>(fd));
+  fd = ::syscall(SYS_openat2, root.get(), cwd.c_str(), &how, sizeof how);
+  if (fd < 0) fail(errno);
+  UniqueFd dir(static_cast<int>(fd));
+  if (::fchdir(dir.get()) < 0) fail(errno);
+  // Belt and braces: the kernel says where we are; a directory outside our root has no path.
+  char buf[PATH_MAX];
+  if (!::getcwd(buf, sizeof buf) || buf[0] != '/')
+    throw Error("chdir to cwd (\"" + cwd + "\"): the directory is outside the container", EPERM);
+}
+
 void apply_process_attrs(const oci::Process& proc) {
   for (const auto& r : proc.rlimits) {
     int res = rlimit_resource(r.type);
@@ -198,7 +224,8 @@ void apply_process_attrs(const oci::Process& proc) {
     if (!path_exists("/sys/kernel/security/apparmor"))
       throw Error("process.apparmorProfile \"" + proc.apparmor_profile +
                   "\" is set but AppArmor is not enabled on this host");
-    write_file("/proc/self/attr/apparmor/exec", "exec " + proc.apparmor_profile);
+    write_private_proc(proc_self() + "/attr/apparmor/exec", "exec " + proc.apparmor_profile,
+                       "process.apparmorProfile");
   }
   if (proc.exec_cpu_affinity && !proc.exec_cpu_affinity->final.empty()) {
     cpu_set_t set;
@@ -212,7 +239,7 @@ void apply_process_attrs(const oci::Process& proc) {
     if (!path_exists("/sys/fs/selinux/enforce"))
       throw Error("process.selinuxLabel \"" + proc.selinux_label +
                   "\" is set but SELinux is not enabled on this host");
-    write_file("/proc/self/attr/exec", proc.selinux_label);
+    write_private_proc(proc_self() + "/attr/exec", proc.selinux_label, "process.selinuxLabel");
   }
 }
 

@@ -2,6 +2,8 @@
 // destination resolved inside the rootfs and mounted through its fd), /dev, pivot_root, masked
 // and read-only paths, sysctl, hostname and the read-only root.
 #include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -15,6 +17,7 @@
 
 #include "runtime/init/init.hpp"
 #include "runtime/init/mount_options.hpp"
+#include "runtime/init/procfs.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/paths.hpp"
@@ -319,25 +322,79 @@ void pivot(Context& ctx) {
   if (::chdir("/") < 0) throw_sys("chdir /");
 }
 
-void mask_path(const std::string& path) {
+// An O_PATH fd of a masked or read-only path inside the container (we are past pivot_root, so
+// "/" is the container's root). No symlink anywhere on the way: a path that is or goes through
+// one is an error, never followed. Empty when it does not exist.
+UniqueFd open_protected_path(const std::string& path, const char* what) {
+  open_how how{};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd = ::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how);
+  if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+  if (errno == ENOENT) return UniqueFd();
+  if (errno == ELOOP)
+    throw Error(std::string(what) + " " + path + ": is or goes through a symlink", ELOOP);
+  throw_sys(std::string(what) + " " + path);
+}
+
+// Attaches the detached mount `tree` onto the file or directory `target` (both fds).
+void move_mount_to(int tree, int target, const std::string& shown) {
+  if (::syscall(SYS_move_mount, tree, "", target, "",
+                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    throw_sys(shown);
+}
+
+UniqueFd clone_tree(int fd, bool recursive, const std::string& shown) {
+  long t = ::syscall(
+      SYS_open_tree, fd, "",
+      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+  if (t < 0) throw_sys(shown);
+  return UniqueFd(static_cast<int>(t));
+}
+
+// The container's /dev/null, checked to be the null device (1:3) and not a symlink: masking
+// binds it over files, and a /dev/null swapped for a symlink to a procfs file would otherwise
+// bind that file instead (CVE-2025-31133).
+UniqueFd verified_dev_null() {
+  UniqueFd null = open_protected_path("/dev/null", "maskedPaths: /dev/null");
   struct stat st;
-  if (::stat(path.c_str(), &st) < 0) {
-    if (errno == ENOENT) return;
-    throw_sys("stat masked path " + path);
-  }
+  if (!null || ::fstat(null.get(), &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    throw Error("maskedPaths: /dev/null in the container is not the null device (1:3)");
+  return null;
+}
+
+void mask_path(const std::string& path, UniqueFd& dev_null) {
+  UniqueFd target = open_protected_path(path, "maskedPaths:");
+  if (!target) return;
+  struct stat st;
+  if (::fstat(target.get(), &st) < 0) throw_sys("stat masked path " + path);
   if (S_ISDIR(st.st_mode)) {
-    do_mount("tmpfs", path, "tmpfs", MS_RDONLY, "", "mask " + path);
-  } else if (::mount("/dev/null", path.c_str(), nullptr, MS_BIND, nullptr) < 0) {
-    throw_sys("mask " + path);
+    long ctx = ::syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+    if (ctx < 0) throw_sys("mask " + path + ": fsopen tmpfs");
+    UniqueFd fs(static_cast<int>(ctx));
+    if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+      throw_sys("mask " + path + ": create tmpfs");
+    long m = ::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+    if (m < 0) throw_sys("mask " + path + ": fsmount tmpfs");
+    UniqueFd tree(static_cast<int>(m));
+    move_mount_to(tree.get(), target.get(), "mask " + path);
+    return;
   }
+  if (!dev_null) dev_null = verified_dev_null();
+  UniqueFd tree = clone_tree(dev_null.get(), false, "mask " + path + ": clone /dev/null");
+  move_mount_to(tree.get(), target.get(), "mask " + path);
 }
 
 void readonly_path(const std::string& path) {
-  if (::mount(path.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
-    if (errno == ENOENT) return;
-    throw_sys("bind readonly path " + path);
-  }
-  bind_remount(path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, path);
+  UniqueFd target = open_protected_path(path, "readonlyPaths:");
+  if (!target) return;
+  UniqueFd tree = clone_tree(target.get(), true, "bind readonly path " + path);
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+  if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                sizeof attr) < 0)
+    throw_sys("remount readonly path " + path + " read-only");
+  move_mount_to(tree.get(), target.get(), "bind readonly path " + path);
 }
 
 void write_sysctl(const std::string& key, const std::string& value) {
@@ -346,12 +403,7 @@ void write_sysctl(const std::string& key, const std::string& value) {
     if (c == '.') c = '/';
   if (rel.find("..") != std::string::npos || rel.empty() || rel[0] == '/')
     throw Error("linux.sysctl: invalid key \"" + key + "\"");
-  std::string path = "/proc/sys/" + rel;
-  try {
-    write_file(path, value);
-  } catch (const Error& e) {
-    throw Error("linux.sysctl[\"" + key + "\"]: " + e.what(), e.code());
-  }
+  write_private_proc("sys/" + rel, value, "linux.sysctl[\"" + key + "\"]");
 }
 
 }  // namespace
@@ -370,7 +422,8 @@ void finish_rootfs(Context& ctx) {
   if (!cfg.domainname.empty() && ::setdomainname(cfg.domainname.data(), cfg.domainname.size()) < 0)
     throw_sys("setdomainname " + cfg.domainname);
   for (const auto& p : linux.readonly_paths) readonly_path(p);
-  for (const auto& p : linux.masked_paths) mask_path(p);
+  UniqueFd dev_null;
+  for (const auto& p : linux.masked_paths) mask_path(p, dev_null);
   if (cfg.root && cfg.root->readonly) bind_remount("/", MS_RDONLY, 0, "/ read-only");
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <climits>
 
 #include <vector>
 
@@ -73,17 +74,34 @@ UniqueFd mkdir_all_in_root(int rootfd, const std::string& path, unsigned mode) {
   UniqueFd cur = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
   std::string sofar;
   size_t i = 1;
+  int links = 0;
   while (i < clean.size()) {
     size_t j = clean.find('/', i);
     if (j == std::string::npos) j = clean.size();
     std::string comp = clean.substr(i, j - i);
+    std::string parent = sofar;
     sofar += "/" + comp;
     UniqueFd next = try_open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
     if (!next) {
       // cur is a directory inside the root; comp has no slash: mkdirat cannot escape.
       if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
         throw_sys("mkdir " + sofar + " in the container rootfs");
-      next = open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
+      next = try_open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
+      if (!next) {
+        // A dangling symlink: create what it points to, inside the root (as the kernel would
+        // resolve it with the rootfs as "/"), then go on from there.
+        char target[PATH_MAX];
+        ssize_t n = ::readlinkat(cur.get(), comp.c_str(), target, sizeof target - 1);
+        if (n <= 0) throw_sys("open " + sofar + " in the container rootfs", ENOENT);
+        if (++links > 40) throw_sys("resolve " + path + " in the container rootfs", ELOOP);
+        std::string t(target, static_cast<size_t>(n));
+        std::string rest = j < clean.size() ? clean.substr(j) : "";
+        clean = clean_path((t[0] == '/' ? t : (parent.empty() ? "/" : parent) + "/" + t) + rest);
+        cur = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
+        sofar.clear();
+        i = 1;
+        continue;
+      }
     }
     cur = std::move(next);
     i = j + 1;
