@@ -108,6 +108,7 @@ READ_ALL_WRITE_TMP='{"rules": [
 
 @test "exec into a landlocked container is landlocked too" {
   landlock "$READ_ALL_WRITE_TMP"
+  mkdir -p "$BUNDLE/rootfs/home/u" && chown 1000:1000 "$BUNDLE/rootfs/home/u"
   set_args sleep 100
   run rt run -d --bundle "$BUNDLE" "$ID"
   expect_status 0
@@ -116,20 +117,24 @@ READ_ALL_WRITE_TMP='{"rules": [
   expect_output_contains "tmp-ok" "touch: /etc/e: Permission denied" "etc: 1"
   # another user, no capabilities, no no_new_privs: the same domain, and CAP_SYS_ADMIN (kept
   # only to enforce it) is gone by exec
-  run rt exec --user 1000:1000 "$ID" sh -c 'touch /tmp/u && echo tmp-ok; touch /etc/u 2>&1
+  # (/home/u belongs to uid 1000: only Landlock denies it)
+  run rt exec --user 1000:1000 "$ID" sh -c 'touch /tmp/u && echo tmp-ok; touch /home/u/u 2>&1
     grep CapEff /proc/self/status'
   expect_status 0
-  expect_output_contains "tmp-ok" "touch: /etc/u: Permission denied"
+  expect_output_contains "tmp-ok" "touch: /home/u/u: Permission denied"
   no_sys_admin
-  [[ ! -e $BUNDLE/rootfs/etc/e && ! -e $BUNDLE/rootfs/etc/u ]] || fail "exec escaped Landlock"
+  [[ ! -e $BUNDLE/rootfs/etc/e && ! -e $BUNDLE/rootfs/home/u/u ]] || fail "exec escaped Landlock"
 }
 
 @test "a non-root process without CAP_SYS_ADMIN is landlocked and does not keep it" {
   landlock "$READ_ALL_WRITE_TMP"
   update_config '.process.user = {uid: 1000, gid: 1000} | .process.noNewPrivileges = false'
-  run_in_container 'id -u; touch /tmp/n && echo tmp-ok; touch /etc/n 2>&1; grep CapEff /proc/self/status'
+  # /home/u belongs to uid 1000: only Landlock denies it
+  mkdir -p "$BUNDLE/rootfs/home/u" && chown 1000:1000 "$BUNDLE/rootfs/home/u"
+  run_in_container 'id -u; touch /tmp/n && echo tmp-ok; touch /home/u/n 2>&1; grep CapEff /proc/self/status'
   expect_status 0
-  expect_output_contains "1000" "tmp-ok" "touch: /etc/n: Permission denied"
+  expect_output_contains "1000" "tmp-ok" "touch: /home/u/n: Permission denied"
+  [[ ! -e $BUNDLE/rootfs/home/u/n ]] || fail "/home/u/n was written"
   no_sys_admin
 }
 
