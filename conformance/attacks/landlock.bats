@@ -6,9 +6,9 @@
 load ../helpers/common
 
 # The kernel's Landlock ABI, probed without the runtime under test: landlock_create_ruleset
-# (444 on every architecture) with LANDLOCK_CREATE_RULESET_VERSION. Prints "0 (reason)" if none.
+# (444 on every architecture) with LANDLOCK_CREATE_RULESET_VERSION. Prints "0 REASON" if none.
 host_landlock_abi() {
-  perl -e 'my $v = syscall(444, 0, 0, 1); print $v < 0 ? "0 ($!)" : $v'
+  perl -e 'my $v = syscall(444, 0, 0, 1); print $v < 0 ? "0 $!" : $v'
 }
 
 setup_file() {
@@ -19,7 +19,7 @@ setup_file() {
     LANDLOCK_SKIP="Landlock is not an active LSM ($lsm: $(cat "$lsm"))"
   else
     abi=$(host_landlock_abi)
-    [[ $abi == 0* ]] && LANDLOCK_SKIP="the kernel has no Landlock: landlock_create_ruleset: ${abi#0 }"
+    [[ $abi == 0* ]] && LANDLOCK_SKIP="the kernel has no Landlock (landlock_create_ruleset: ${abi#0 })"
   fi
   # (bats 1.8 turns a skip in setup_file into a failure: every test skips in setup instead)
   [[ -z $LANDLOCK_SKIP ]] || echo "SKIP: $LANDLOCK_SKIP" >&3
@@ -147,6 +147,22 @@ READ_ALL_WRITE_TMP='{"rules": [
   run_in_container 'touch /tmp/s && echo tmp-ok; touch /etc/s 2>&1; grep NoNewPrivs /proc/self/status'
   expect_status 0
   expect_output_contains "tmp-ok" "touch: /etc/s: Permission denied" "NoNewPrivs:	1"
+}
+
+@test "create, then start, in a user namespace: landlocked too" {
+  landlock "$READ_ALL_WRITE_TMP"
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 0, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 65536}]'
+  set_cmd 'touch /tmp/x && echo tmp-ok; touch /etc/x 2>&1; echo "etc: $?"'
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  run rt start "$ID"
+  expect_status 0
+  wait_status "$ID" stopped
+  run detached_output
+  expect_output_contains "tmp-ok" "touch: /etc/x: Permission denied" "etc: 1"
+  [[ ! -e $BUNDLE/rootfs/etc/x ]] || fail "/etc/x was written"
 }
 
 @test "an invalid rule list fails create with the field named, and leaves nothing" {
