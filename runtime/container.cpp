@@ -18,6 +18,7 @@
 
 #include "cgroups/manager.hpp"
 #include "oci/config.hpp"
+#include "oci/landlock.hpp"
 #include "runtime/fault.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/idmap.hpp"
@@ -212,6 +213,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     ctx.seccomp.emplace(seccomp::build(*linux.seccomp, &skipped));
     for (const auto& s : skipped) log::debug("seccomp: skipping unknown syscall " + s);
   }
+  if (auto ll = cfg.annotations.find(std::string(oci::kLandlockAnnotation));
+      ll != cfg.annotations.end())
+    ctx.landlock =
+        oci::parse_landlock(ll->second, "config.json: annotations[\"org.nucleus.landlock\"]");
   init::plan_namespaces(linux, ctx);
 
   std::unique_ptr<cgroups::Manager> cg;  // outlives tx, which may destroy it

@@ -17,6 +17,7 @@
 
 #include "cgroups/manager.hpp"
 #include "runtime/init/init.hpp"
+#include "runtime/init/landlock.hpp"
 #include "runtime/init/namespaces.hpp"
 #include "runtime/init/procfs.hpp"
 #include "runtime/log.hpp"
@@ -48,7 +49,8 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
 
 [[noreturn]] void exec_child(const oci::Process& proc, std::vector<Joined>& joins,
                              SyncChannel& sync, UniqueFd& console,
-                             std::optional<seccomp::Filter>& filter, int preserve_fds) {
+                             std::optional<seccomp::Filter>& filter,
+                             const std::optional<oci::Landlock>& landlock, int preserve_fds) {
   try {
     sigset_t none;
     sigemptyset(&none);
@@ -75,18 +77,22 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
       if (::setresgid(0, 0, 0) < 0) throw_sys("setresgid 0 in the container's user namespace");
       if (::setresuid(0, 0, 0) < 0) throw_sys("setresuid 0 in the container's user namespace");
     }
+    // The init's Landlock rules, built the same way in the container's mount namespace.
+    UniqueFd ruleset;
+    if (landlock) ruleset = init::landlock::build_ruleset(*landlock);
     if (proc.terminal) init::setup_console(proc, console);
     init::apply_process_attrs(proc);
     if (proc.oom_score_adj)
       init::write_private_proc(init::proc_self() + "/oom_score_adj",
                                std::to_string(*proc.oom_score_adj), "process.oomScoreAdj");
     init::enter_cwd(proc.cwd);
-    bool keep_admin = filter && !proc.no_new_privileges && proc.capabilities &&
+    bool keep_admin = (filter || ruleset) && !proc.no_new_privileges && proc.capabilities &&
                       !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
     init::apply_user_and_caps(proc, keep_admin);
     init::Prepared prepared = init::prepare_process(proc);
     if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       throw_sys("prctl PR_SET_NO_NEW_PRIVS");
+    init::landlock::restrict_self(ruleset);
     if (filter) filter->load();
     if (keep_admin) init::drop_kept_sys_admin(proc);
     init::exec_process(prepared);
@@ -127,6 +133,11 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
 
   std::optional<seccomp::Filter> filter;
   if (cfg.linux->seccomp) filter.emplace(seccomp::build(*cfg.linux->seccomp, nullptr));
+  std::optional<oci::Landlock> landlock;
+  if (auto ll = cfg.annotations.find(std::string(oci::kLandlockAnnotation));
+      ll != cfg.annotations.end())
+    landlock =
+        oci::parse_landlock(ll->second, "config.json: annotations[\"org.nucleus.landlock\"]");
 
   // Join what the container's init has, user first and mount last.
   std::vector<Joined> joins;
@@ -160,7 +171,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   long pid = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0);
   if (pid == 0) {
     parent.close();
-    exec_child(o.process, joins, child, console, filter, o.preserve_fds);
+    exec_child(o.process, joins, child, console, filter, landlock, o.preserve_fds);
   }
   int err = errno;
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);

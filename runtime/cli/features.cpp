@@ -7,9 +7,11 @@
 
 #include "cgroups/manager.hpp"
 #include "oci/features.hpp"
+#include "oci/landlock.hpp"
 #include "oci/state.hpp"
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
+#include "runtime/init/landlock.hpp"
 #include "runtime/init/mount_options.hpp"
 #include "runtime/tracer.hpp"
 #include "runtime/util/fs.hpp"
@@ -58,6 +60,11 @@ int cmd_features(const GlobalOptions& g, const Args& args) {
   f.annotations["io.github.seccomp.libseccomp.version"] = seccomp::libseccomp_version();
   f.annotations["org.nucleus.version"] = NUCLEUS_VERSION_STRING;
   f.annotations[std::string(kTraceAnnotation)] = "FILE: record every syscall into FILE (NDJSON)";
+  // Landlock: the kernel's ABI ("0": none), and the annotation that applies it.
+  f.annotations["org.nucleus.landlock.abi"] = std::to_string(init::landlock::abi_version());
+  f.annotations[std::string(oci::kLandlockAnnotation)] =
+      "JSON: Landlock filesystem rules applied before exec "
+      "({\"abi\":N,\"bestEffort\":false,\"rules\":[{\"paths\":[...],\"access\":[...]}]})";
   std::string out = oci::features_to_json(f);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;

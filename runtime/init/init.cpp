@@ -13,6 +13,7 @@
 
 #include "oci/state.hpp"
 #include "runtime/hooks.hpp"
+#include "runtime/init/landlock.hpp"
 #include "runtime/log.hpp"
 #include "runtime/tracer.hpp"
 #include "runtime/util/error.hpp"
@@ -158,6 +159,8 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (ctx.config->hooks)
       run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer");
     finish_rootfs(ctx);
+    // Rule paths are container paths, opened while the init can still open them all.
+    if (ctx.landlock) ctx.landlock_ruleset = landlock::build_ruleset(*ctx.landlock);
     bool keep_admin = false;
     Prepared prepared;
     if (has_process) {
@@ -165,8 +168,9 @@ void send_to_listener(Context& ctx, int notify_fd) {
       apply_process_attrs(proc);
       apply_linux_process_attrs(*ctx.config->linux);
       enter_cwd(proc.cwd);
-      keep_admin = (ctx.seccomp || ctx.trace_sock) && !proc.no_new_privileges &&
-                   proc.capabilities && !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
+      keep_admin = (ctx.seccomp || ctx.trace_sock || ctx.landlock_ruleset) &&
+                   !proc.no_new_privileges && proc.capabilities &&
+                   !has_cap(proc.capabilities->effective, "CAP_SYS_ADMIN");
       apply_user_and_caps(proc, keep_admin);
       prepared = prepare_process(proc);
       if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -189,6 +193,9 @@ void send_to_listener(Context& ctx, int notify_fd) {
       run_hooks(ctx.config->hooks->start_container, created_state(ctx.state_json),
                 "startContainer");
     set_stop_handlers(false);
+    // Landlock first: nothing after it opens a file but the exec, and seccomp profiles need
+    // not allow the landlock syscalls.
+    landlock::restrict_self(ctx.landlock_ruleset);
     if (ctx.trace_sock) init_start_trace(ctx.trace_sock.get());
     if (ctx.seccomp) {
       UniqueFd notify = ctx.seccomp->load();

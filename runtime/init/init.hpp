@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "oci/config.hpp"
+#include "oci/landlock.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/util/fd.hpp"
 #include "seccomp/filter.hpp"
@@ -44,6 +45,10 @@ struct Context {
   pid_t host_pid = 0;      // the init's pid in the runtime's pid namespace (from HooksDone)
   UniqueFd seccomp_listener;  // connected linux.seccomp.listenerPath, when set
   std::map<size_t, UniqueFd> idmap_trees;
+  // The org.nucleus.landlock annotation, parsed, and its ruleset: built after pivot_root,
+  // enforced right before exec.
+  std::optional<oci::Landlock> landlock;
+  UniqueFd landlock_ruleset;
   UniqueFd trace_sock;  // trace mode: the tracer's socket (runtime/tracer.hpp)  // mount index ->
                         // detached idmapped tree (MountFd)
 };
