@@ -75,7 +75,9 @@ hidden_global_flags() {
 # check_flags PAGE HELP_TEXT_FILE (also renders PAGE for check_sections)
 check_flags() {
   local page=$1 help=$2
-  local text=$tmp/$(basename "$page").txt opts=$tmp/$(basename "$page").opts
+  local base text opts
+  base=$(basename "$page")
+  text=$tmp/$base.txt opts=$tmp/$base.opts
   render "$page" >"$text"
   options_section "$text" >"$opts"
   local flag short long value e
@@ -110,7 +112,8 @@ check_flags() {
 
 check_sections() {
   local page=$1 name=$2
-  local text=$tmp/$(basename "$page").txt
+  local text
+  text=$tmp/$(basename "$page").txt
   shift 2
   local s
   for s in NAME SYNOPSIS DESCRIPTION "EXIT STATUS" EXAMPLES "SEE ALSO" "$@"; do
