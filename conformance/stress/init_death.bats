@@ -71,8 +71,19 @@ kill_init() {
   run rt run -d --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" "$ID"
   expect_status 0
   wait_status "$ID" running
-  rt_raw exec -d "$ID" sleep 999 </dev/null >/dev/null 2>&1 || fail "exec -d failed"
+  local secs=$((100000 + $$)) i alive=
+  rt_raw exec -d "$ID" sleep "$secs" </dev/null >/dev/null 2>&1 || fail "exec -d failed"
+  # the exec'd process must outlive `exec -d` itself (runc: it does)
+  for i in $(seq 20); do
+    alive=$(pgrep -xf "sleep $secs" || true)
+    [[ -n $alive ]] && break
+    sleep 0.05
+  done
+  sleep 0.3
+  alive=$(pgrep -xf "sleep $secs" || true)
+  [[ -n $alive ]] || fail "the process of exec -d is gone right after exec returned"
   kill_init "$BATS_TEST_TMPDIR/pid"
+  [[ -d /proc/$alive ]] || fail "the exec'd process died with the init (no pid namespace: it should not)"
   wait_status "$ID" stopped
   # a plain delete of a stopped container with processes left in its cgroup: runc kills them
   # (delete of a stopped container), the teardown's leak check finds any survivor
