@@ -161,7 +161,7 @@ report() {
   local pat file expect
   for pat in truncated version-2 args-empty cwd-relative rlimit-soft-above-hard hook-fails \
              hook-missing-binary ns-unknown ns-duplicate ns-path-missing mapping-size-zero \
-             mapping-overlap sysctl-not-namespaced sysctl-unknown seccomp-unknown-action; do
+             mapping-overlap sysctl-not-namespaced-vm sysctl-unknown seccomp-unknown-action; do
     file=$(grep -P "^[0-9]{3}-$pat\.json\t" "$CORPUS/EXPECTED.tsv" | head -1)
     [[ -n $file ]] || { PROBLEMS+=("no corpus entry for $pat"); continue; }
     expect=${file#*$'\t'}

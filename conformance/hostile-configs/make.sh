@@ -211,7 +211,12 @@ jqcase device-filemode-negative 'linux.devices[0].fileMode' '.linux.devices = [{
 jqcase device-major-overflow 'linux.devices[0].major' ".linux.devices = [{\"path\": \"/dev/hardening\", \"type\": \"c\", \"major\": $(raw 18446744073709551616), \"minor\": 3}]"
 jqcase device-rule-bad-access 'linux.resources.devices[0].access' '.linux.resources.devices[0].access = "rwxz"'
 jqcase device-rule-bad-type 'linux.resources.devices[1].type' '.linux.resources.devices += [{"allow": true, "type": "q", "access": "r"}]'
-jqcase sysctl-not-namespaced 'kernel.modprobe' '.linux.sysctl = {"kernel.modprobe": "/bin/hardening-modprobe"}'
+# sysctls that no namespace isolates (runc: "is not in a separate kernel namespace"). Invalid
+# values only: a runtime that wrongly writes them fails the write instead of changing the host
+# (hence no kernel.modprobe: the kernel takes any string there).
+jqcase sysctl-not-namespaced-vm 'namespace' '.linux.sysctl = {"vm.swappiness": "banana"}'
+jqcase sysctl-not-namespaced-kernel 'namespace' '.linux.sysctl = {"kernel.panic": "banana"}'
+jqcase sysctl-not-namespaced-fs 'namespace' '.linux.sysctl = {"fs.file-max": "banana"}'
 # (an invalid value: a runtime that wrongly writes it into the host's namespace fails the write
 # instead of changing the host)
 jqcase sysctl-net-without-netns 'network namespace' '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "banana"}'
