@@ -21,7 +21,9 @@ void parse_document(rapidjson::Document& d, std::string_view json, const Reader&
   if (size_t nul = json.find('\0'); nul != std::string_view::npos)
     r.fail("", "invalid JSON at offset " + std::to_string(nul) + ": unexpected NUL byte");
   // Iterative: a hostile "[[[[..." cannot exhaust the stack.
-  d.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  // Validated UTF-8: JSON text is UTF-8, and bad bytes must not reach sethostname or paths.
+  d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(),
+                                                                                  json.size());
   if (d.HasParseError())
     r.fail("", "invalid JSON at offset " + std::to_string(d.GetErrorOffset()) + ": " +
                    rapidjson::GetParseError_En(d.GetParseError()));

@@ -139,7 +139,8 @@ bool is_frozen(const ContainerRecord& rec) {
 
 std::string status_of(int dirfd, const ContainerRecord& rec) {
   std::string s = derive_status(dirfd, rec, false);
-  if (s == "running" && is_frozen(rec)) s = "paused";
+  // A frozen container is paused, whether it had started or not (as runc).
+  if ((s == "running" || s == "created") && is_frozen(rec)) s = "paused";
   return s;
 }
 
@@ -186,6 +187,44 @@ int parse_signal(const std::string& in) {
   throw Error("invalid signal \"" + in + "\"");
 }
 
+// Sysctls are written from inside the container: only those of a namespace the container has
+// of its own (runc's rules and wording), never a host-wide one.
+static void check_sysctls(const oci::Linux& linux) {
+  auto own = [&](const char* type, const char* host_ns) {
+    const oci::Namespace* ns = linux.find_namespace(type);
+    if (!ns) return false;
+    if (ns->path.empty()) return true;
+    struct stat a, b;
+    return !(::stat(ns->path.c_str(), &a) == 0 && ::stat(host_ns, &b) == 0 &&
+             a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+  };
+  static const char* const kIpc[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                     "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                     "kernel.shmmni", "kernel.shm_rmid_forced"};
+  for (const auto& [key, value] : linux.sysctl) {
+    std::string k = key;
+    std::replace(k.begin(), k.end(), '/', '.');
+    bool ipc = k.rfind("fs.mqueue.", 0) == 0 ||
+               std::find(std::begin(kIpc), std::end(kIpc), k) != std::end(kIpc);
+    if (ipc) {
+      if (!own("ipc", "/proc/self/ns/ipc"))
+        throw Error("config.json: linux.sysctl[\"" + key +
+                    "\"]: sysctl is not allowed in the host's ipc namespace");
+    } else if (k.rfind("net.", 0) == 0) {
+      if (!own("network", "/proc/self/ns/net"))
+        throw Error("config.json: linux.sysctl[\"" + key +
+                    "\"]: sysctl is not allowed in the host's network namespace");
+    } else if (k == "kernel.hostname" || k == "kernel.domainname") {
+      if (!own("uts", "/proc/self/ns/uts"))
+        throw Error("config.json: linux.sysctl[\"" + key +
+                    "\"]: sysctl is not allowed in the host's uts namespace");
+    } else {
+      throw Error("config.json: linux.sysctl[\"" + key +
+                  "\"]: sysctl is not in a separate kernel namespace");
+    }
+  }
+}
+
 pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   Store store(g.root);
   Store::check_id(o.id);
@@ -201,6 +240,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   if (!linux.net_devices.empty())
     throw Error(
         "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
+  check_sysctls(linux);
   std::string rootfs = resolve_rootfs(o.bundle, cfg.root->path);
   if (!o.console_socket.empty() && !(cfg.process && cfg.process->terminal))
     throw Error("--console-socket is set but process.terminal is false (runc refuses it too)");
@@ -360,8 +400,7 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   ContainerRecord rec = Store::load(dir.get(), id);
   std::string status = status_of(dir.get(), rec);
   if (status == "stopped") throw Error("cannot start a container that has stopped");
-  if (status == "running" || status == "paused")
-    throw Error("cannot start an already running container");
+  if (status == "running") throw Error("cannot start an already running container");
   if (status != "created") throw Error("cannot start a container in the " + status + " state");
 
   int rfd = ::openat(dir.get(), "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -454,7 +493,7 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
   }
   if (rec.init.alive()) {
     ::kill(rec.init.pid, SIGKILL);
-    if (status == "paused" && cg) cg->thaw();
+    if (cg && cg->frozen()) cg->thaw();
     if (!wait_gone(rec.init, 10000))
       throw Error("container " + id + ": init did not exit after SIGKILL");
   }

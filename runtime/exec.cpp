@@ -92,6 +92,9 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
     init::Prepared prepared = init::prepare_process(proc);
     if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       throw_sys("prctl PR_SET_NO_NEW_PRIVS");
+    // The process outlives the runtime (exec --detach): the death signal ends here, before the
+    // filters that may deny prctl.
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     init::landlock::restrict_self(ruleset);
     if (filter) filter->load();
     if (keep_admin) init::drop_kept_sys_admin(proc);

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "runtime/util/error.hpp"
 #include "runtime/util/fd.hpp"
 
 namespace nucleus::log {
@@ -91,7 +92,8 @@ void init(const std::string& path, bool json, bool debug) {
   s.debug = debug;
   if (!path.empty()) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0) s.fd.reset(fd);
+    if (fd < 0) throw_sys("open " + path);
+    s.fd.reset(fd);
   }
 }
 

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
 
   std::string command;
   try {
-    nucleus::cli::Parsed p = nucleus::cli::parse(all, globals, true);
+    nucleus::cli::Parsed p = nucleus::cli::parse(all, globals, true, kUsage);
     nucleus::log::init(g.log, g.log_format == "json", g.debug);
     if (g.log_format != "text" && g.log_format != "json")
       throw nucleus::Error("invalid log-format \"" + g.log_format + "\" (text or json)");

@@ -1,5 +1,7 @@
 #include "seccomp/generate.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
@@ -67,6 +69,14 @@ std::string generate_profile(const TraceRecorder& trace, const GenerateOptions& 
     throw Error(
         "--default-action SCMP_ACT_ALLOW would allow everything: pick ERRNO, KILL_PROCESS, "
         "KILL_THREAD, TRAP or LOG");
+  static const char* const kDefaults[] = {"SCMP_ACT_ERRNO",        "SCMP_ACT_KILL",
+                                          "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                                          "SCMP_ACT_TRAP",         "SCMP_ACT_LOG"};
+  if (std::find(std::begin(kDefaults), std::end(kDefaults), opts.default_action) ==
+      std::end(kDefaults))
+    throw Error("--default-action \"" + opts.default_action +
+                "\": unknown action (SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, "
+                "SCMP_ACT_KILL, SCMP_ACT_TRAP or SCMP_ACT_LOG)");
   // name -> per-index values (empty map: allow with any arguments)
   struct Rule {
     bool any = false;  // some arch/entry could not be narrowed

@@ -140,3 +140,19 @@ load ../helpers/common
   # whatever the runtime did, nothing may be created outside the rootfs
   [[ ! -e $BATS_TEST_TMPDIR/outside/m ]] || fail "mounted outside the rootfs"
 }
+
+@test "mounts: tmpfs with tmpcopyup gets what the image had at the mount point" {
+  mkdir -p "$BUNDLE/rootfs/data/sub"
+  echo kept > "$BUNDLE/rootfs/data/sub/file"
+  ln -s sub/file "$BUNDLE/rootfs/data/link"
+  chmod 0750 "$BUNDLE/rootfs/data/sub"
+  chown 1000:1000 "$BUNDLE/rootfs/data/sub/file"
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+      "options": ["rw", "nosuid", "nodev", "tmpcopyup"]}]'
+  set_cmd 'grep " /data " /proc/self/mountinfo | grep -c tmpfs; cat /data/link;
+    stat -c "%a %u:%g" /data/sub /data/sub/file; echo new > /data/new'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains "1" "kept" "750 0:0" "644 1000:1000"
+  [[ ! -e $BUNDLE/rootfs/data/new ]] || fail "the write went to the image, not the tmpfs"
+}

@@ -26,7 +26,7 @@ const po::option_description* find_option(const po::options_description& desc,
 }  // namespace
 
 Parsed parse(const std::vector<std::string>& args, const po::options_description& desc,
-             bool stop_at_positional) {
+             bool stop_at_positional, const char* help_text) {
   std::vector<std::string> opts;
   Parsed out;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -55,7 +55,10 @@ Parsed parse(const std::vector<std::string>& args, const po::options_description
     }
     bool is_short = a[1] != '-' && body.size() == 1;
     if (body == "help" || (is_short && body == "h" && !find_option(desc, "h", true))) {
-      std::cout << desc << "\n";
+      if (help_text)
+        std::cout << help_text;
+      else
+        std::cout << desc << "\n";
       std::exit(0);
     }
     const po::option_description* o = find_option(desc, body, is_short);

@@ -15,8 +15,10 @@ struct Parsed {
 };
 
 // Throws nucleus::Error("flag provided but not defined: -x") for unknown flags.
+// `--help`/`-h` prints `help_text` (default: the option list) and exits 0.
 Parsed parse(const std::vector<std::string>& args,
-             const boost::program_options::options_description& desc, bool stop_at_positional);
+             const boost::program_options::options_description& desc, bool stop_at_positional,
+             const char* help_text = nullptr);
 
 // Requires exactly `n` positionals; the error names the command's usage.
 void require_args(const Parsed& p, size_t n, const std::string& usage);

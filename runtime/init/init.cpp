@@ -177,9 +177,12 @@ void send_to_listener(Context& ctx, int notify_fd) {
         throw_sys("prctl PR_SET_NO_NEW_PRIVS");
     }
     set_stop_handlers(true);
+    // Cleared before Ready: create exits as soon as it reads Ready, and the init must survive
+    // that. (Should the runtime die before reading it, the record holds the init's pid and
+    // `delete --force` ends it.)
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     ctx.sync.send(SyncType::Ready);
     ctx.sync.close();
-    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 
     // Wait for `start`: opening the fifo for writing blocks until start opens it for reading.
     do {

@@ -89,6 +89,8 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
       o.bind = true;
     } else if (opt == "rbind") {
       o.bind = o.recursive_bind = true;
+    } else if (opt == "tmpcopyup") {
+      o.tmpcopyup = true;
     } else if (opt == "idmap") {
       o.idmap = true;
     } else if (opt == "ridmap") {
@@ -117,7 +119,7 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
 }
 
 std::vector<std::string> known_mount_options() {
-  std::vector<std::string> out = {"bind", "rbind", "idmap", "ridmap"};
+  std::vector<std::string> out = {"bind", "rbind", "idmap", "ridmap", "tmpcopyup"};
   for (auto& [k, v] : flag_table()) out.push_back(k);
   for (auto& [k, v] : propagation_table()) out.push_back(k);
   for (auto& [k, v] : attr_table()) out.push_back(k);

@@ -17,7 +17,8 @@ struct MountOptions {
   bool recursive_bind = false;
   bool idmap = false;
   bool recursive_idmap = false;
-  std::string data;  // everything else, comma-joined, passed to the filesystem
+  bool tmpcopyup = false;  // tmpfs: copy what the directory held underneath into it (runc's)
+  std::string data;        // everything else, comma-joined, passed to the filesystem
 };
 
 MountOptions parse_mount_options(const std::vector<std::string>& options);

@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 
+#include "runtime/init/copy_tree.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/mount_options.hpp"
 #include "runtime/init/procfs.hpp"
@@ -174,6 +175,9 @@ void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
     }
   } else {
     target = mkdir_all_in_root(rootfd, dest);
+    // tmpcopyup: hold the directory underneath, to copy what it has into the new tmpfs.
+    UniqueFd below;
+    if (o.tmpcopyup && type == "tmpfs") below = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
     unsigned long flags = o.flags;
     if (type == "sysfs" || type == "proc") flags |= 0;
     if (::mount(src.empty() ? type.c_str() : src.c_str(), fd_path(target.get()).c_str(),
@@ -187,6 +191,10 @@ void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
       } else {
         throw_sys(shown, err);
       }
+    }
+    if (below) {
+      UniqueFd above = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
+      copy_tree(below.get(), above.get());
     }
   }
 
