@@ -145,7 +145,13 @@ pm_setup_file() {
   tar -C "$PM_DIR/rootfs" -cf "$PM_DIR/rootfs.tar" .
   local out base
   PM_NO_BRIDGE=
-  if ! out=$(pm import --change 'CMD ["/bin/sh"]' "$PM_DIR/rootfs.tar" "$PM_IMAGE" 2>&1); then
+  if ! out=$(pm import --change 'CMD ["/bin/sh"]' "$PM_DIR/rootfs.tar" "$PM_IMAGE" 2>&1) &&
+    # overlay needs a filesystem that can be an overlay upper dir (not overlayfs itself, e.g. in
+    # a container); vfs works anywhere
+    ! { echo "# overlay storage failed ($out), trying vfs" >&3 &&
+        sed -i 's/^driver = "overlay"$/driver = "vfs"/' "$PM_DIR/storage.conf" &&
+        rm -rf "$PM_DIR/storage" "$PM_DIR/run" &&
+        out=$(pm import --change 'CMD ["/bin/sh"]' "$PM_DIR/rootfs.tar" "$PM_IMAGE" 2>&1); }; then
     PM_SKIP="podman import failed: $out"
   elif ! out=$(pm run --rm "$PM_IMAGE" true 2>&1); then
     # Podman must work here. Whose fault is it? runc (the baseline) on the default bridge network
@@ -237,6 +243,15 @@ pm_wait_status() {
   done
   echo "container $1: status [$s], expected $2" >&2
   return 1
+}
+
+# pm_rootdir NAME: where the host sees what the running container writes to its root (the
+# overlay's upper dir; the container's own dir with the vfs driver)
+pm_rootdir() {
+  local d
+  d=$(pm inspect --format '{{.GraphDriver.Data.UpperDir}}' "$1")
+  if [[ -z $d || $d == "<no value>" ]]; then d=$(pm mount "$1"); fi
+  echo "$d"
 }
 
 # pm_tty COMMAND-LINE...: run a podman command line with a terminal on its stdin/stdout

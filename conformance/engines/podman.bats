@@ -164,7 +164,7 @@ nucleus_only_pm() {
   pm run -d --name "$C" "$PM_IMAGE" sh -c \
     'trap "echo got-usr1 >> /tmp/sig" USR1; trap "echo got-term; exit 0" TERM; echo ready > /tmp/ready; while :; do sleep 0.1; done'
   local i upper
-  upper=$(pm inspect --format '{{.GraphDriver.Data.UpperDir}}' "$C")
+  upper=$(pm_rootdir "$C")
   wait_for_file "$upper/tmp/ready" 10
   run pm kill --signal USR1 "$C"
   expect_status 0
@@ -335,7 +335,7 @@ J
   pm_wait_status "$C" paused
   # frozen: the ticker does not advance (read from the host through the overlay's upper dir)
   local upper t1 t2
-  upper=$(pm inspect --format '{{.GraphDriver.Data.UpperDir}}' "$C")
+  upper=$(pm_rootdir "$C")
   t1=$(cat "$upper/tmp/tick"); sleep 0.5; t2=$(cat "$upper/tmp/tick")
   expect_eq "$t2" "$t1" "ticker while paused"
   run pm unpause "$C"
