@@ -49,7 +49,7 @@ pm() { podman "$@"; }
 # pm_write_config: containers.conf, storage.conf, the runtime wrapper.
 pm_write_config() {
   local real=$1 name=$2
-  mkdir -p "$PM_DIR"/{bin,rtroot,tmp,networks,storage,run}
+  mkdir -p "$PM_DIR"/{bin,rtroot,tmp,networks,storage,run,cwd}
   cat > "$PM_DIR/bin/$name" <<WRAP
 #!/bin/sh
 printf '%s\n' "\$*" >> '$PM_DIR/calls.log'
@@ -140,6 +140,7 @@ pm_setup_file() {
   pm_write_config "$PM_REAL" "$PM_NAME"
   export CONTAINERS_CONF=$PM_DIR/containers.conf CONTAINERS_STORAGE_CONF=$PM_DIR/storage.conf
   export PM_DIR PM_REAL PM_NAME PM_BRIDGE PM_SKIP
+  cd "$PM_DIR/cwd"
   # The image: a busybox rootfs, imported (no registry).
   "$NUCLEUS_SRC/hack/mkrootfs" "$PM_DIR/rootfs" >/dev/null
   tar -C "$PM_DIR/rootfs" -cf "$PM_DIR/rootfs.tar" .
@@ -182,6 +183,7 @@ pm_setup_file() {
 pm_teardown_file() {
   [[ -n ${PM_DIR:-} && -d $PM_DIR ]] || return 0
   local rc=0 m left
+  cd "$PM_DIR/cwd"
   pm rm -af -t 0 >/dev/null 2>&1 || true
   pm rmi -af >/dev/null 2>&1 || true
   left=$(ls -A "$PM_DIR/rtroot" 2>/dev/null)
@@ -207,12 +209,15 @@ pm_teardown_file() {
   if ip link show "$PM_BRIDGE" >/dev/null 2>&1; then
     ip link del "$PM_BRIDGE" 2>/dev/null || true
   fi
+  cd /
   rm -rf "$PM_DIR"
   return $rc
 }
 
 pm_setup() {
   [[ -z ${PM_SKIP:-} ]] || skip "$PM_SKIP"
+  # conmon writes files (oom) into its working directory, which is podman's
+  cd "$PM_DIR/cwd"
   C=pmc$BATS_TEST_NUMBER
   export C
 }
