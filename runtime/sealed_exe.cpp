@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <vector>
 
 #include "runtime/log.hpp"
 #include "runtime/util/error.hpp"
@@ -44,7 +45,14 @@ void fsconfig_string(int fd, const char* key, const std::string& value, const ch
 // itself refuses every write (EROFS), whatever mount flags anyone changes later, and the mount
 // is never attached anywhere. No copy: the page cache is the binary's own. runc >= 1.2 does the
 // same.
-UniqueFd seal_with_overlay(const std::string& scratch_dir) {
+bool overlaps(const std::string& a, const std::string& b) {
+  auto under = [](const std::string& x, const std::string& y) {  // x is y or below y
+    return x == y || y == "/" || (x.rfind(y, 0) == 0 && x[y.size()] == '/');
+  };
+  return under(a, b) || under(b, a);
+}
+
+UniqueFd seal_with_overlay(const std::vector<std::string>& scratch_dirs) {
   char buf[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) throw_sys("readlink /proc/self/exe");
@@ -54,8 +62,15 @@ UniqueFd seal_with_overlay(const std::string& scratch_dir) {
     throw Error("the binary's path is not absolute: " + path);
   std::string dir = slash == 0 ? "/" : path.substr(0, slash);
   std::string name = path.substr(slash + 1);
-  if (scratch_dir.rfind(dir, 0) == 0 || dir.rfind(scratch_dir, 0) == 0)
-    throw Error("scratch dir " + scratch_dir + " overlaps the binary's directory " + dir);
+  // The second lower layer: any directory that neither holds nor is held by the binary's.
+  std::string scratch_dir;
+  for (const auto& d : scratch_dirs)
+    if (!overlaps(d, dir)) {
+      scratch_dir = d;
+      break;
+    }
+  if (scratch_dir.empty()) throw Error("no scratch directory apart from " + dir);
+  mkdir_p(scratch_dir, 0711);
 
   long ctx = ::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
   if (ctx < 0) throw_sys("fsopen overlay");
@@ -117,8 +132,7 @@ void ensure_sealed_exe(char** argv, const std::string& scratch_dir) {
     throw Error("re-executed from a sealed binary, but /proc/self/exe is still not sealed");
   UniqueFd exe;
   try {
-    mkdir_p(scratch_dir, 0711);
-    exe = seal_with_overlay(scratch_dir);
+    exe = seal_with_overlay({scratch_dir, "/run/nucleus-oci-seal", "/var/lib/nucleus-oci-seal"});
   } catch (const std::exception& e) {
     log::debug(std::string("sealed overlay unavailable (") + e.what() + "): using a memfd copy");
     exe = seal_with_memfd();
