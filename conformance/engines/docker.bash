@@ -110,8 +110,9 @@ dk_stop() {
   fi
 }
 
-# dk_shims: pids of the containerd shims of this daemon (their command line has our socket).
-dk_shims() { pgrep -f -- "containerd-shim.* -address $DK_DIR/exec/containerd/" || true; }
+# dk_procs: pids of processes of this daemon: dockerd, its containerd, the shims (their command
+# lines name the temp dir).
+dk_procs() { pgrep -f -- "$DK_DIR/" || true; }
 
 # dk_tagged PREFIX: pids of live processes with NUCLEUS_CONFORMANCE_TAG=PREFIX... in the env.
 dk_tagged() {
@@ -157,12 +158,13 @@ dk_teardown_file() {
   fi
   dk_stop
   for ((i = 0; i < 50; i++)); do
-    left=$(dk_shims)
+    left=$(dk_procs)
     [[ -z $left ]] && break
     sleep 0.1
   done
   if [[ -n $left ]]; then
-    echo "LEAK: shims still running after dockerd stopped: $left" >&2
+    echo "LEAK: still running after dockerd stopped:" >&2
+    for c in $left; do echo "  $c: $(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null)" >&2; done
     kill -KILL $left 2>/dev/null || true
     rc=1
   fi
@@ -217,7 +219,7 @@ dk_teardown() {
     kill -KILL $left 2>/dev/null || true
     rc=1
   fi
-  if [[ $rc -ne 0 || -n ${BATS_TEST_COMPLETED:-} && $BATS_TEST_COMPLETED != 1 ]]; then
+  if [[ $rc -ne 0 || ${BATS_TEST_COMPLETED:-} != 1 ]]; then
     dk_diag
   fi
   return $rc
@@ -229,7 +231,7 @@ dk_diag() {
   grep -E 'level=(error|warning)' "$DK_DIR/dockerd.log" | tail -5 >&2
   if [[ -f $DK_DIR/argv.log ]]; then
     echo "--- runtime argv (last 8):" >&2
-    tail -8 "$DK_DIR/argv.log" >&2
+    tail -8 "$DK_DIR/argv.log" | sed "s|$DK_DIR/exec/containerd/daemon/io.containerd.runtime.v2.task/moby/|<bundles>/|g; s|$DK_DIR/|<dir>/|g" >&2
   fi
 }
 
