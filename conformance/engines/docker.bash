@@ -127,7 +127,7 @@ dk_tagged() {
 
 # dk_setup_file: everything; sets DK_SKIP instead of failing when docker cannot work here.
 dk_setup_file() {
-  DK_SKIP= DK_NET_SKIP= DK_BRIDGE= DK_PID= DK_DIR=
+  DK_SKIP='' DK_NET_SKIP='' DK_BRIDGE='' DK_PID='' DK_DIR=''
   if [[ $(id -u) -ne 0 ]]; then
     DK_SKIP="the Docker engine suite needs root"
     return 0
@@ -142,7 +142,6 @@ dk_setup_file() {
   dk_bridge
   dk_start || return 0
   # the image: busybox-static rootfs from hack/mkrootfs, imported offline
-  local rootfs=${NUCLEUS_BUILD:-/tmp}/rootfs-cache/busybox
   NUCLEUS_BUILD=${NUCLEUS_BUILD:-} "$NUCLEUS_SRC/hack/mkrootfs" "$DK_DIR/rootfs" || return 1
   tar -C "$DK_DIR/rootfs" -c . | dk import --change 'CMD ["sh"]' - "$IMG" >/dev/null || return 1
   rm -rf "$DK_DIR/rootfs"
