@@ -119,7 +119,7 @@ check_clean() {
 }
 
 tagged_processes() {
-  grep -lzE "^NUCLEUS_CONFORMANCE_TAG=$ID[a-z]?\$" /proc/[0-9]*/environ 2>/dev/null |
+  grep -lzE "^NUCLEUS_CONFORMANCE_TAG=${ID}[a-z]?\$" /proc/[0-9]*/environ 2>/dev/null |
     while read -r f; do
       f=${f#/proc/}
       f=${f%%/*}
