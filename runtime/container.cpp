@@ -30,6 +30,7 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/socket.hpp"
+#include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
 
 namespace nucleus {
@@ -250,7 +251,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   init::Context ctx;
   if (linux.seccomp) {
     std::vector<std::string> skipped;
-    ctx.seccomp.emplace(seccomp::build(*linux.seccomp, &skipped));
+    ctx.seccomp.emplace(seccomp::build_cached(*linux.seccomp, text, kSeccompCacheDir, &skipped));
     for (const auto& s : skipped) log::debug("seccomp: skipping unknown syscall " + s);
   }
   if (auto ll = cfg.annotations.find(std::string(oci::kLandlockAnnotation));
@@ -351,7 +352,6 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     Store::save(dir.get(), rec);
   }
 
-  cg->add_process(static_cast<pid_t>(pid));
   if (ctx.clone_flags & CLONE_NEWUSER) init::write_id_maps(static_cast<pid_t>(pid), linux);
   rec.init = ProcessId::of(static_cast<pid_t>(pid));
   Store::save(dir.get(), rec);
@@ -359,6 +359,24 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
       parent.send(SyncType::MountFd, std::to_string(index), tree.get());
   parent.send(SyncType::Go);
+  // While the init unshares and mounts: the attach (on cgroup v1 the first write to
+  // cgroup.procs waits for an RCU grace period). The init waits for CgroupJoined before its
+  // cgroup namespace, a cgroup mount and its hooks.
+  try {
+    cg->add_process(static_cast<pid_t>(pid));
+  } catch (const Error&) {
+    // The init may have failed meanwhile (and be a zombie the cgroup refuses): its own error
+    // is the one to report.
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    for (SyncMsg m; parent.recv(m);)
+      if (m.type == SyncType::Error) throw Error(m.payload);
+    throw;
+  }
+  try {
+    parent.send(SyncType::CgroupJoined);
+  } catch (const Error&) {
+    // The init is gone: the loop below reports why.
+  }
 
   for (;;) {
     SyncMsg m;

@@ -13,6 +13,10 @@
 
 namespace nucleus {
 
+// Compiled seccomp filters, keyed by the exact profile (seccomp/cache.hpp): on tmpfs, shared by
+// every --root, cleared at boot.
+inline constexpr const char* kSeccompCacheDir = "/run/nucleus-oci-cache/seccomp";
+
 struct GlobalOptions {
   std::string root = "/run/nucleus-oci";
   std::string log;

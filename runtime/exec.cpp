@@ -26,6 +26,7 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/socket.hpp"
+#include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
 
 namespace nucleus {
@@ -122,7 +123,8 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   UniqueFd dir = store.open_locked(o.id);
   ContainerRecord rec = Store::load(dir.get(), o.id);
   if (!rec.created_done || !rec.init.alive()) throw Error("cannot exec in a stopped container");
-  oci::Config cfg = oci::parse_config(read_file_at(dir.get(), "config.json"), "config.json");
+  std::string cfg_text = read_file_at(dir.get(), "config.json");
+  oci::Config cfg = oci::parse_config(cfg_text, "config.json");
   if (!cfg.linux) cfg.linux.emplace();
   std::unique_ptr<cgroups::Manager> cg;
   if (!rec.cgroup.empty()) {
@@ -135,7 +137,8 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     throw Error("exec: process.cwd must be an absolute path");
 
   std::optional<seccomp::Filter> filter;
-  if (cfg.linux->seccomp) filter.emplace(seccomp::build(*cfg.linux->seccomp, nullptr));
+  if (cfg.linux->seccomp)
+    filter.emplace(seccomp::build_cached(*cfg.linux->seccomp, cfg_text, kSeccompCacheDir, nullptr));
   std::optional<oci::Landlock> landlock;
   if (auto ll = cfg.annotations.find(std::string(oci::kLandlockAnnotation));
       ll != cfg.annotations.end())

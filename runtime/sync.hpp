@@ -12,12 +12,14 @@
 namespace nucleus {
 
 enum class SyncType : uint32_t {
-  Go = 1,     // parent -> child: cgroup joined, id maps written; continue
-  Hooks,      // child -> parent: namespaces and mounts ready; run prestart/createRuntime
-  HooksDone,  // parent -> child
-  Ready,      // child -> parent: fully created, now waiting for start
-  Error,      // either way: payload is the message; the receiver fails with it
-  MountFd,    // parent -> child: a prepared (idmapped) mount tree; payload = mount index
+  Go = 1,        // parent -> child: id maps written; continue
+  Hooks,         // child -> parent: namespaces and mounts ready; run prestart/createRuntime
+  HooksDone,     // parent -> child
+  Ready,         // child -> parent: fully created, now waiting for start
+  Error,         // either way: payload is the message; the receiver fails with it
+  MountFd,       // parent -> child: a prepared (idmapped) mount tree; payload = mount index
+  CgroupJoined,  // parent -> child: the init is in its cgroup (sent after Go: the cgroup v1
+                 // attach waits ~10 ms for an RCU grace period, overlapped with the init's work)
 };
 
 struct SyncMsg {

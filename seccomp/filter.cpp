@@ -51,6 +51,34 @@ std::vector<unsigned char> Filter::export_bpf() const {
   return impl_->bpf;
 }
 
+std::string Filter::serialize() const {
+  // "NSF1" flags notify stub_len, then the program.
+  std::string out = "NSF1";
+  auto put = [&](uint64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  put(impl_->flags);
+  put(impl_->notify ? 1 : 0);
+  put(impl_->stub_len);
+  out.append(reinterpret_cast<const char*>(impl_->bpf.data()), impl_->bpf.size());
+  return out;
+}
+
+std::optional<Filter> Filter::deserialize(std::string_view b) {
+  constexpr size_t kHeader = 4 + 3 * sizeof(uint64_t);
+  if (b.size() < kHeader || b.substr(0, 4) != "NSF1") return std::nullopt;
+  uint64_t v[3];
+  std::memcpy(v, b.data() + 4, sizeof v);
+  size_t len = b.size() - kHeader;
+  if (len == 0 || len % sizeof(sock_filter) != 0 || len / sizeof(sock_filter) > BPF_MAXINSNS ||
+      v[1] > 1 || v[2] > len / sizeof(sock_filter))
+    return std::nullopt;
+  Filter f;
+  f.impl_->flags = static_cast<unsigned>(v[0]);
+  f.impl_->notify = v[1] == 1;
+  f.impl_->stub_len = v[2];
+  f.impl_->bpf.assign(b.begin() + kHeader, b.end());
+  return f;
+}
+
 UniqueFd Filter::load() const {
   sock_fprog prog{};
   prog.len = static_cast<unsigned short>(impl_->bpf.size() / sizeof(sock_filter));

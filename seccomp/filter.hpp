@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oci/config.hpp"
@@ -33,6 +35,11 @@ class Filter {
   // Instructions of the -ENOSYS stub in front of libseccomp's program; 0 when there is none
   // (permissive default action, or default already ERRNO(ENOSYS)). See seccomp/README.md.
   size_t enosys_stub_length() const;
+
+  // A byte string holding everything load() needs (for the cache), and back; nullopt when the
+  // bytes are not a serialized filter.
+  std::string serialize() const;
+  static std::optional<Filter> deserialize(std::string_view bytes);
 
   struct Impl;
 

@@ -63,6 +63,7 @@ sysctl_in_netns() { nsenter -t "$1" -n cat "/proc/sys/${2//.//}"; }
 @test "masked and read-only paths that are symlinks are refused, not followed" {
   nucleus_only
   ln -s /etc "$BUNDLE/rootfs/linked-etc"
+  set_args true
   update_config '.linux.readonlyPaths = ["/linked-etc"]'
   run rt run --bundle "$BUNDLE" "$ID"
   expect_failure

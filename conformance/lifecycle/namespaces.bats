@@ -158,3 +158,10 @@ traversable_bundle() {
   ((${lines[0]} >= host_up + 864000 - 5)) || fail "uptime inside ${lines[0]}, host $host_up"
   expect_output_contains "864000" "86400"
 }
+
+@test "namespaces: a new network namespace has lo up" {
+  update_config '.linux.namespaces |= (map(select(.type != "network")) + [{"type": "network"}])'
+  run_in_container 'ip link show lo'
+  expect_status 0
+  expect_output_contains "LOOPBACK,UP"
+}

@@ -159,3 +159,10 @@ capmask() {
   # ls itself opens one fd for the directory listing (3)
   [[ $output == "0 1 2" || $output == "0 1 2 3" ]] || fail "fds: $output"
 }
+
+@test "process: a missing cwd is created (as runc), also with a read-only root" {
+  update_config '.process.cwd = "/new/work/dir" | .root.readonly = true'
+  run_in_container 'pwd'
+  expect_status 0
+  expect_output_contains "/new/work/dir"
+}

@@ -36,6 +36,7 @@ struct Context {
   // Namespaces created at clone time (CLONE_NEWPID / CLONE_NEWUSER) and those to unshare after.
   int clone_flags = 0;
   int unshare_flags = 0;
+  bool in_cgroup = false;  // CgroupJoined received and the cgroup namespace made (if asked)
   std::vector<NamespaceJoin> joins;  // in setns order (user first)
   std::optional<seccomp::Filter> seccomp;
   std::string cgroup_path;  // the container's cgroup, relative to the hierarchy roots
@@ -70,6 +71,10 @@ struct Prepared {
 Prepared prepare_process(const oci::Process& proc);
 // chdir to process.cwd, resolved inside the container's root (no magic links), and verified.
 void enter_cwd(const std::string& cwd);
+// Waits until the runtime has put the init into its cgroup, then unshares the cgroup namespace
+// when the config asks for a new one. Idempotent; needed before a cgroup mount and before the
+// container's processes run.
+void join_cgroup(Context& ctx);
 void apply_process_attrs(const oci::Process& proc);  // rlimits, oom, sched, ioprio, personality
 void apply_linux_process_attrs(const oci::Linux& linux);  // personality, memoryPolicy
 void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin);

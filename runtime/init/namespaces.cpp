@@ -1,8 +1,12 @@
 #include "runtime/init/namespaces.hpp"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
+#include <cstring>
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -65,6 +69,29 @@ void write_id_maps(pid_t pid, const oci::Linux& linux) {
   if (!linux.gid_mappings.empty()) write_file(base + "/gid_map", format_map(linux.gid_mappings));
 }
 
+namespace {
+
+void bring_up_loopback() {
+  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!s) throw_sys("socket (to bring up lo)");
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) < 0) throw_sys("get the flags of lo");
+  if (ifr.ifr_flags & IFF_UP) return;
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) < 0) throw_sys("bring up lo");
+}
+
+}  // namespace
+
+void join_cgroup(Context& ctx) {
+  if (ctx.in_cgroup) return;
+  ctx.sync.expect(SyncType::CgroupJoined, "waiting for the runtime to join the cgroup");
+  if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
+    throw_sys("unshare the cgroup namespace");
+  ctx.in_cgroup = true;
+}
+
 void setup_namespaces(Context& ctx) {
   const oci::Linux& linux = *ctx.config->linux;
   bool in_userns = ctx.clone_flags & CLONE_NEWUSER;
@@ -80,7 +107,9 @@ void setup_namespaces(Context& ctx) {
     if (::setresgid(0, 0, 0) < 0) throw_sys("setresgid 0 in the user namespace");
     if (::setresuid(0, 0, 0) < 0) throw_sys("setresuid 0 in the user namespace");
   }
-  int flags = ctx.unshare_flags & ~CLONE_NEWTIME;
+  // The cgroup namespace comes later (join_cgroup): its root is the cgroup the init is in
+  // when it is made, and the runtime attaches the init while it sets up the rest.
+  int flags = ctx.unshare_flags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
   if (flags && ::unshare(flags) < 0) throw_sys("unshare namespaces");
   if (ctx.unshare_flags & CLONE_NEWTIME) {
     if (::unshare(CLONE_NEWTIME) < 0) throw_sys("unshare time namespace");
@@ -95,6 +124,9 @@ void setup_namespaces(Context& ctx) {
     UniqueFd t = open_fd("/proc/self/ns/time_for_children", O_RDONLY);
     if (::setns(t.get(), CLONE_NEWTIME) < 0) throw_sys("enter the new time namespace");
   }
+  // A new network namespace starts with lo down: bring it up, as runc does.
+  const oci::Namespace* net = linux.find_namespace("network");
+  if (net && net->path.empty()) bring_up_loopback();
 }
 
 }  // namespace nucleus::init

@@ -146,6 +146,7 @@ void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
   std::string shown = "mount " + (m.source.empty() ? type : m.source) + " on " + dest;
 
   if (type == "cgroup" || type == "cgroup2") {
+    join_cgroup(ctx);
     mount_cgroup(ctx, rootfd, m, o, dest);
     return;
   }
@@ -307,6 +308,7 @@ void setup_rootfs(Context& ctx) {
   UniqueFd rootfd = open_fd(ctx.rootfs, O_PATH | O_DIRECTORY);
   for (size_t i = 0; i < cfg.mounts.size(); ++i) mount_one(ctx, rootfd.get(), cfg.mounts[i], i);
   if (needs_dev_setup(cfg)) setup_dev(ctx, rootfd.get());
+  join_cgroup(ctx);
 }
 
 namespace {
@@ -338,7 +340,15 @@ UniqueFd open_protected_path(const std::string& path, const char* what) {
   how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
   how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   long fd = ::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how);
-  if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+  if (fd >= 0) {
+    UniqueFd f(static_cast<int>(fd));
+    struct stat st;
+    // O_PATH|O_NOFOLLOW opens a symlink in the last component itself: refuse it too.
+    if (::fstat(f.get(), &st) < 0) throw_sys(std::string(what) + " " + path);
+    if (S_ISLNK(st.st_mode))
+      throw Error(std::string(what) + " " + path + ": is or goes through a symlink", ELOOP);
+    return f;
+  }
   if (errno == ENOENT) return UniqueFd();
   if (errno == ELOOP)
     throw Error(std::string(what) + " " + path + ": is or goes through a symlink", ELOOP);
@@ -432,6 +442,12 @@ void finish_rootfs(Context& ctx) {
   for (const auto& p : linux.readonly_paths) readonly_path(p);
   UniqueFd dev_null;
   for (const auto& p : linux.masked_paths) mask_path(p, dev_null);
+  // A missing cwd is made (runc does; Kubernetes' workingDir relies on it), before the root
+  // may turn read-only.
+  if (cfg.process && !cfg.process->cwd.empty() && cfg.process->cwd[0] == '/') {
+    UniqueFd root = open_fd("/", O_PATH | O_DIRECTORY);
+    mkdir_all_in_root(root.get(), cfg.process->cwd, 0755);
+  }
   if (cfg.root && cfg.root->readonly) bind_remount("/", MS_RDONLY, 0, "/ read-only");
 }
 

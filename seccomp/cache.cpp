@@ -1,0 +1,86 @@
+#include "seccomp/cache.hpp"
+
+#include <sys/utsname.h>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <seccomp.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
+#include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+
+namespace nucleus::seccomp {
+namespace {
+
+// The file name only: the whole key is stored in the file and compared byte for byte.
+std::string fnv1a_hex(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace
+
+std::string cache_key(std::string_view config_json) {
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseIterativeFlag>(config_json.data(), config_json.size());
+  if (d.HasParseError() || !d.IsObject()) return "";
+  auto linux = d.FindMember("linux");
+  if (linux == d.MemberEnd() || !linux->value.IsObject()) return "";
+  auto sc = linux->value.FindMember("seccomp");
+  if (sc == linux->value.MemberEnd()) return "";
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  sc->value.Accept(w);
+  const scmp_version* v = seccomp_version();
+  struct utsname u {};
+  ::uname(&u);
+  return "nucleus-oci seccomp cache 1\nlibseccomp " + std::to_string(v->major) + "." +
+         std::to_string(v->minor) + "." + std::to_string(v->micro) + "\nkernel " + u.release + " " +
+         u.version + "\nmachine " + u.machine + "\n" + buf.GetString();
+}
+
+Filter build_cached(const oci::Seccomp& spec, std::string_view config_json,
+                    const std::string& cache_dir, std::vector<std::string>* skipped) {
+  std::string key = cache_key(config_json);
+  if (key.empty() || cache_dir.empty()) return build(spec, skipped);
+  std::string path = cache_dir + "/" + fnv1a_hex(key) + ".bpf";
+  // File: the key's length (8 bytes), the key, the serialized filter.
+  try {
+    std::string data = read_file(path);
+    uint64_t n = 0;
+    if (data.size() > sizeof n) {
+      std::memcpy(&n, data.data(), sizeof n);
+      if (n == key.size() && data.size() > sizeof n + n &&
+          std::string_view(data).substr(sizeof n, n) == key)
+        if (auto f = Filter::deserialize(std::string_view(data).substr(sizeof n + n)))
+          return std::move(*f);
+    }
+  } catch (const Error&) {
+    // a miss
+  }
+  Filter f = build(spec, skipped);
+  try {
+    mkdir_p(cache_dir, 0700);
+    uint64_t n = key.size();
+    std::string data(reinterpret_cast<const char*>(&n), sizeof n);
+    data += key;
+    data += f.serialize();
+    write_file_atomic(path, data, 0600);
+  } catch (const Error&) {
+    // an unwritable cache only costs the next compile
+  }
+  return f;
+}
+
+}  // namespace nucleus::seccomp

@@ -1,0 +1,87 @@
+#define BOOST_TEST_DYN_LINK
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <string>
+
+#include "oci/config.hpp"
+#include "runtime/util/fs.hpp"
+#include "seccomp/cache.hpp"
+#include "seccomp/filter.hpp"
+
+namespace sc = nucleus::seccomp;
+
+namespace {
+
+std::string config_with(const std::string& seccomp) {
+  return R"({"ociVersion":"1.0.2","root":{"path":"rootfs"},"linux":{"seccomp":)" + seccomp + "}}";
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char t[] = "/tmp/nucleus-cache-test.XXXXXX";
+    path = ::mkdtemp(t);
+  }
+  ~TempDir() { nucleus::remove_tree(path); }
+};
+
+sc::Filter cached(const std::string& text, const std::string& dir) {
+  nucleus::oci::Config cfg = nucleus::oci::parse_config(text, "config.json");
+  return sc::build_cached(*cfg.linux->seccomp, text, dir);
+}
+
+const std::string kDeny =
+    R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]})";
+const std::string kDeny2 =
+    R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["rmdir"],"action":"SCMP_ACT_ERRNO"}]})";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cache)
+
+BOOST_AUTO_TEST_CASE(a_hit_gives_the_same_program_as_a_compile) {
+  TempDir d;
+  std::string text = config_with(kDeny);
+  sc::Filter first = cached(text, d.path);   // miss: compiled and stored
+  sc::Filter second = cached(text, d.path);  // hit
+  nucleus::oci::Config cfg = nucleus::oci::parse_config(text, "config.json");
+  sc::Filter direct = sc::build(*cfg.linux->seccomp);
+  BOOST_TEST(first.export_bpf() == direct.export_bpf());
+  BOOST_TEST(second.export_bpf() == direct.export_bpf());
+  BOOST_TEST(second.load_flags() == direct.load_flags());
+  BOOST_TEST(second.enosys_stub_length() == direct.enosys_stub_length());
+}
+
+BOOST_AUTO_TEST_CASE(different_profiles_get_different_programs) {
+  TempDir d;
+  sc::Filter a = cached(config_with(kDeny), d.path);
+  sc::Filter b = cached(config_with(kDeny2), d.path);
+  BOOST_TEST(a.export_bpf() != b.export_bpf());
+  sc::Filter a2 = cached(config_with(kDeny), d.path);
+  BOOST_TEST(a2.export_bpf() == a.export_bpf());
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_or_foreign_cache_file_is_a_miss) {
+  TempDir d;
+  std::string text = config_with(kDeny);
+  sc::Filter good = cached(text, d.path);
+  // Every file in the cache: overwrite with garbage, then with another profile's entry.
+  for (const std::string junk : {std::string("garbage"), std::string(64, '\0')}) {
+    for (const auto& e : std::filesystem::directory_iterator(d.path))
+      nucleus::write_file(e.path().string(), junk);
+    BOOST_TEST(cached(text, d.path).export_bpf() == good.export_bpf());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_key_is_the_profile_exactly) {
+  BOOST_TEST(sc::cache_key(config_with(kDeny)) != sc::cache_key(config_with(kDeny2)));
+  BOOST_TEST(sc::cache_key(R"({"ociVersion":"1.0.2"})").empty());
+  // Whitespace does not matter, content does.
+  BOOST_TEST(sc::cache_key(config_with(kDeny)) ==
+             sc::cache_key("{ \"linux\" : { \"seccomp\" : " + kDeny + " } }"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
