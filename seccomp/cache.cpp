@@ -1,6 +1,7 @@
 #include "seccomp/cache.hpp"
 
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -55,16 +56,17 @@ Filter build_cached(const oci::Seccomp& spec, std::string_view config_json,
   std::string key = cache_key(config_json);
   if (key.empty() || cache_dir.empty()) return build(spec, skipped);
   std::string path = cache_dir + "/" + fnv1a_hex(key) + ".bpf";
-  // File: the key's length (8 bytes), the key, the serialized filter.
+  // File: the key's length (8 bytes), the key, the serialized filter, then the FNV-1a of all
+  // that (16 hex digits): a torn or truncated file is a miss.
   try {
     std::string data = read_file(path);
     uint64_t n = 0;
-    if (data.size() > sizeof n) {
+    if (data.size() > sizeof n + 16) {
+      std::string_view body = std::string_view(data).substr(0, data.size() - 16);
       std::memcpy(&n, data.data(), sizeof n);
-      if (n == key.size() && data.size() > sizeof n + n &&
-          std::string_view(data).substr(sizeof n, n) == key)
-        if (auto f = Filter::deserialize(std::string_view(data).substr(sizeof n + n)))
-          return std::move(*f);
+      if (std::string_view(data).substr(data.size() - 16) == fnv1a_hex(body) && n == key.size() &&
+          body.size() > sizeof n + n && body.substr(sizeof n, n) == key)
+        if (auto f = Filter::deserialize(body.substr(sizeof n + n))) return std::move(*f);
     }
   } catch (const Error&) {
     // a miss
@@ -76,7 +78,11 @@ Filter build_cached(const oci::Seccomp& spec, std::string_view config_json,
     std::string data(reinterpret_cast<const char*>(&n), sizeof n);
     data += key;
     data += f.serialize();
-    write_file_atomic(path, data, 0600);
+    data += fnv1a_hex(data);
+    // A name of our own for the temporary file: creates of the same profile run in parallel.
+    std::string tmp = path + "." + std::to_string(::getpid());
+    write_file_atomic(tmp, data, 0600);
+    if (::rename(tmp.c_str(), path.c_str()) < 0) ::unlink(tmp.c_str());
   } catch (const Error&) {
     // an unwritable cache only costs the next compile
   }
