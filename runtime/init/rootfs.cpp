@@ -292,6 +292,27 @@ void setup_dev(Context& ctx, int rootfd) {
 
 }  // namespace
 
+namespace {
+
+bool at_or_below(const std::string& path, const std::string& dir) {
+  return path == dir || dir == "/" || path.rfind(dir + "/", 0) == 0;
+}
+
+// Mount i may move to the end of the list when no later mount is at, below or above its
+// destination (moving it would change what covers what) and it is not under /dev (made after
+// the mounts).
+bool can_defer(const oci::Config& cfg, size_t i) {
+  std::string dest = clean_path(cfg.mounts[i].destination);
+  if (at_or_below(dest, "/dev")) return false;
+  for (size_t j = i + 1; j < cfg.mounts.size(); ++j) {
+    std::string other = clean_path(cfg.mounts[j].destination);
+    if (at_or_below(other, dest) || at_or_below(dest, other)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void setup_rootfs(Context& ctx) {
   const oci::Config& cfg = *ctx.config;
   const oci::Linux& linux = *cfg.linux;
@@ -306,9 +327,20 @@ void setup_rootfs(Context& ctx) {
   do_mount(ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "",
            "bind mount rootfs " + ctx.rootfs);
   UniqueFd rootfd = open_fd(ctx.rootfs, O_PATH | O_DIRECTORY);
-  for (size_t i = 0; i < cfg.mounts.size(); ++i) mount_one(ctx, rootfd.get(), cfg.mounts[i], i);
+  // cgroup mounts wait for the init to be in its cgroup (and cgroup namespace); the runtime's
+  // attach takes ~10 ms on cgroup v1, so they go last when no later mount depends on them.
+  std::vector<size_t> deferred;
+  for (size_t i = 0; i < cfg.mounts.size(); ++i) {
+    const oci::Mount& m = cfg.mounts[i];
+    if ((m.type == "cgroup" || m.type == "cgroup2") && can_defer(cfg, i)) {
+      deferred.push_back(i);
+      continue;
+    }
+    mount_one(ctx, rootfd.get(), m, i);
+  }
   if (needs_dev_setup(cfg)) setup_dev(ctx, rootfd.get());
   join_cgroup(ctx);
+  for (size_t i : deferred) mount_one(ctx, rootfd.get(), cfg.mounts[i], i);
 }
 
 namespace {
