@@ -451,6 +451,7 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   if (!got.empty()) throw Error(got);
 
   std::string cfg_text = read_file_at(dir.get(), "config.json");
+  if (cfg_text.find("\"poststart\"") == std::string::npos) return;  // no hooks: no parse
   oci::Config cfg = oci::parse_config(cfg_text, "config.json");
   if (cfg.hooks && !cfg.hooks->poststart.empty())
     run_hooks_warn(cfg.hooks->poststart,
@@ -524,9 +525,13 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
   }
   if (rec.created_done) {
     try {
-      oci::Config cfg = oci::parse_config(read_file_at(dir.get(), "config.json"), "config.json");
-      if (cfg.hooks && !cfg.hooks->poststop.empty())
-        run_hooks_warn(cfg.hooks->poststop, oci::state_to_hook_json(make_state(rec, "stopped", 0)),
+      std::string text = read_file_at(dir.get(), "config.json");
+      // No "poststop" anywhere: no hooks to run, no parse.
+      std::optional<oci::Config> cfg;
+      if (text.find("\"poststop\"") != std::string::npos)
+        cfg = oci::parse_config(text, "config.json");
+      if (cfg && cfg->hooks && !cfg->hooks->poststop.empty())
+        run_hooks_warn(cfg->hooks->poststop, oci::state_to_hook_json(make_state(rec, "stopped", 0)),
                        "poststop");
     } catch (const std::exception& e) {
       log::warn(std::string("poststop hooks: ") + e.what());
