@@ -93,6 +93,7 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
     init::Prepared prepared = init::prepare_process(proc);
     if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       throw_sys("prctl PR_SET_NO_NEW_PRIVS");
+    sync.expect(SyncType::CgroupJoined, "waiting for the runtime to join the cgroup");
     // The process outlives the runtime (exec --detach): the death signal ends here, before the
     // filters that may deny prctl.
     ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -184,14 +185,20 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (pid < 0) throw_sys("clone the exec process", err);
   child.close();
   console.reset();
+  // Go first: the child joins the namespaces and prepares while the cgroup attach (an RCU
+  // grace period on cgroup v1) runs; it waits for CgroupJoined before its last steps.
+  parent.send(SyncType::Go);
   try {
     if (cg) cg->add_process(static_cast<pid_t>(pid));
+    parent.send(SyncType::CgroupJoined);
   } catch (...) {
+    // The child may have failed meanwhile: its own error is the one to report.
     ::kill(static_cast<pid_t>(pid), SIGKILL);
     ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    for (SyncMsg m; parent.recv(m);)
+      if (m.type == SyncType::Error) throw Error(m.payload);
     throw;
   }
-  parent.send(SyncType::Go);
   // The channel closes on a successful exec (close-on-exec); an error arrives as a message.
   SyncMsg m;
   if (parent.recv(m)) {
