@@ -35,6 +35,8 @@ class FsManager : public Manager {
 
   void create() override;
   void add_process(pid_t pid) override;
+  std::vector<std::string> v1_task_files() const override;
+  std::string v2_directory() const override;
   void apply(const oci::Resources& r) override;
   void freeze() override;
   void thaw() override;

@@ -195,6 +195,19 @@ void FsManager::add_process(pid_t pid) {
   }
 }
 
+std::vector<std::string> FsManager::v1_task_files() const {
+  std::vector<std::string> out;
+  for (const auto& h : hs_)
+    if (!h.v2) out.push_back(h.dir() + "/tasks");
+  return out;
+}
+
+std::string FsManager::v2_directory() const {
+  for (const auto& h : hs_)
+    if (h.v2) return h.dir();
+  return "";
+}
+
 std::vector<pid_t> FsManager::pids() const {
   std::vector<pid_t> out;
   std::string dir;

@@ -19,6 +19,7 @@
 #include "cgroups/manager.hpp"
 #include "oci/config.hpp"
 #include "oci/landlock.hpp"
+#include "runtime/attach.hpp"
 #include "runtime/fault.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/idmap.hpp"
@@ -332,12 +333,20 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     if (::setns(j.fd.get(), CLONE_NEWPID) < 0)
       throw_sys("join pid namespace " + linux.find_namespace("pid")->path);
   }
-  long pid = ::syscall(SYS_clone, SIGCHLD | ctx.clone_flags, nullptr, nullptr, nullptr, 0);
+  // The init starts in its v2 cgroup (clone3) and moves itself into the v1 ones: no
+  // cgroup.procs write, no RCU grace period (runtime/attach.hpp).
+  FastAttach fast = FastAttach::open(*cg);
+  ctx.self_attach_fds = fast.task_fds();
+  bool into_cgroup = false;
+  long pid = clone_process(static_cast<unsigned long>(ctx.clone_flags),
+                           fast.usable && fast.v2 ? fast.v2.get() : -1, &into_cgroup);
   if (pid == 0) {
     parent.close();
     init::run(ctx);
   }
   int clone_err = errno;
+  const bool attached = fast.usable && (into_cgroup || !fast.v2);
+  fast = FastAttach{};
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
   if (pid < 0) throw_sys("clone the container init", clone_err);
   tx.child(static_cast<pid_t>(pid));
@@ -359,11 +368,11 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
       parent.send(SyncType::MountFd, std::to_string(index), tree.get());
   parent.send(SyncType::Go);
-  // While the init unshares and mounts: the attach (on cgroup v1 the first write to
-  // cgroup.procs waits for an RCU grace period). The init waits for CgroupJoined before its
-  // cgroup namespace, a cgroup mount and its hooks.
+  // Where the init could not join by itself: the classic attach, while the init unshares and
+  // mounts (on cgroup v1 the first write to cgroup.procs waits for an RCU grace period). The
+  // init waits for CgroupJoined before its cgroup namespace, a cgroup mount and its hooks.
   try {
-    cg->add_process(static_cast<pid_t>(pid));
+    if (!attached) cg->add_process(static_cast<pid_t>(pid));
   } catch (const Error&) {
     // The init may have failed meanwhile (and be a zombie the cgroup refuses): its own error
     // is the one to report.

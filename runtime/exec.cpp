@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "cgroups/manager.hpp"
+#include "runtime/attach.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/landlock.hpp"
 #include "runtime/init/namespaces.hpp"
@@ -51,13 +52,15 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
 [[noreturn]] void exec_child(const oci::Process& proc, std::vector<Joined>& joins,
                              SyncChannel& sync, UniqueFd& console,
                              std::optional<seccomp::Filter>& filter,
-                             const std::optional<oci::Landlock>& landlock, int preserve_fds) {
+                             const std::optional<oci::Landlock>& landlock, int preserve_fds,
+                             const std::vector<int>& self_attach_fds) {
   try {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    self_attach(self_attach_fds);  // before joining any namespace
     sync.expect(SyncType::Go, "waiting for the runtime");
     std::vector<int> keep = {sync.fd(), console.get(), log::fd()};
     for (const auto& j : joins) keep.push_back(j.fd.get());
@@ -175,12 +178,18 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     own_pidns = open_fd("/proc/self/ns/pid", O_RDONLY);
     if (::setns(j.fd.get(), CLONE_NEWPID) < 0) throw_sys("join the container's pid namespace");
   }
-  long pid = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0);
+  // As create: the process starts in the v2 cgroup and moves itself into the v1 ones.
+  FastAttach fast;
+  if (cg) fast = FastAttach::open(*cg);
+  bool into_cgroup = false;
+  long pid = clone_process(0, fast.usable && fast.v2 ? fast.v2.get() : -1, &into_cgroup);
   if (pid == 0) {
     parent.close();
-    exec_child(o.process, joins, child, console, filter, landlock, o.preserve_fds);
+    exec_child(o.process, joins, child, console, filter, landlock, o.preserve_fds, fast.task_fds());
   }
   int err = errno;
+  const bool attached = fast.usable && (into_cgroup || !fast.v2);
+  fast = FastAttach{};
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
   if (pid < 0) throw_sys("clone the exec process", err);
   child.close();
@@ -189,7 +198,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   // grace period on cgroup v1) runs; it waits for CgroupJoined before its last steps.
   parent.send(SyncType::Go);
   try {
-    if (cg) cg->add_process(static_cast<pid_t>(pid));
+    if (cg && !attached) cg->add_process(static_cast<pid_t>(pid));
     parent.send(SyncType::CgroupJoined);
   } catch (...) {
     // The child may have failed meanwhile: its own error is the one to report.

@@ -1,6 +1,8 @@
 // The container init's sequence. Each step lives in its own file; this one orders them.
 #include "runtime/init/init.hpp"
 
+#include "runtime/attach.hpp"
+
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
@@ -136,6 +138,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
     // Not dumpable until exec: other processes in the container cannot open our /proc files
     // (and /proc/self/exe, the runtime binary, with them).
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    self_attach(ctx.self_attach_fds);
     sanitize_fds(ctx);
     for (;;) {  // prepared mount trees, then Go
       SyncMsg m;
