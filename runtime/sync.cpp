@@ -46,6 +46,7 @@ void SyncChannel::send(SyncType type, std::string_view payload, int fd) {
 
 bool SyncChannel::recv(SyncMsg& msg) {
   std::vector<char> buf(65536);
+  bool reset_seen = false;
   for (;;) {
     iovec iov{buf.data(), buf.size()};
     msghdr hdr{};
@@ -56,6 +57,13 @@ bool SyncChannel::recv(SyncMsg& msg) {
     hdr.msg_controllen = sizeof cbuf;
     ssize_t n = ::recvmsg(fd_.get(), &hdr, MSG_CMSG_CLOEXEC);
     if (n < 0 && errno == EINTR) continue;
+    // The peer closed with a message of ours still unread (it failed before reading it): the
+    // kernel reports ECONNRESET once, ahead of what the peer sent before closing (its Error).
+    // The error is one-shot; the queued messages, then EOF, follow.
+    if (n < 0 && errno == ECONNRESET && !reset_seen) {
+      reset_seen = true;
+      continue;
+    }
     if (n < 0) throw_sys("receive on init sync channel");
     if (n == 0) return false;
     if (static_cast<size_t>(n) < sizeof(uint32_t)) throw Error("init sync channel: short message");
