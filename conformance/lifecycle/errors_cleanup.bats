@@ -117,3 +117,17 @@ create_fails() {
   run rt state "$ID"
   expect_status 1
 }
+
+@test "exec --detach of a missing binary reports the error every time (50 tries)" {
+  # A child that fails before reading the runtime's last message closes with it unread: the
+  # kernel then reports ECONNRESET ahead of the child's error. The error must still come through.
+  run rt run --detach --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  local i
+  for i in $(seq 50); do
+    run rt exec --detach --pid-file "$BATS_TEST_TMPDIR/p" "$ID" /nonexistent
+    expect_failure  # (1; runc says 255)
+    expect_output_contains "no such file or directory"
+    [[ ! -e $BATS_TEST_TMPDIR/p ]] || fail "pid file written for a failed exec"
+  done
+}
