@@ -377,8 +377,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     // The init may have failed meanwhile (and be a zombie the cgroup refuses): its own error
     // is the one to report.
     ::kill(static_cast<pid_t>(pid), SIGKILL);
-    for (SyncMsg m; parent.recv(m);)
-      if (m.type == SyncType::Error) throw Error(m.payload);
+    parent.throw_peer_error();
     throw;
   }
   try {

@@ -204,8 +204,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     // The child may have failed meanwhile: its own error is the one to report.
     ::kill(static_cast<pid_t>(pid), SIGKILL);
     ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
-    for (SyncMsg m; parent.recv(m);)
-      if (m.type == SyncType::Error) throw Error(m.payload);
+    parent.throw_peer_error();
     throw;
   }
   // The channel closes on a successful exec (close-on-exec); an error arrives as a message.

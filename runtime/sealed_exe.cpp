@@ -19,6 +19,7 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/fd.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/mount_api.hpp"
 
 extern char** environ;
 
@@ -34,11 +35,6 @@ std::string escape_lowerdir(const std::string& p) {
     out += c;
   }
   return out;
-}
-
-void fsconfig_string(int fd, const char* key, const std::string& value, const char* what) {
-  if (::syscall(SYS_fsconfig, fd, FSCONFIG_SET_STRING, key, value.c_str(), 0) < 0)
-    throw_sys(std::string("fsconfig overlay ") + what);
 }
 
 // The binary through a private overlayfs made of two lower layers and no upper one: overlayfs
@@ -72,19 +68,11 @@ UniqueFd seal_with_overlay(const std::vector<std::string>& scratch_dirs) {
   if (scratch_dir.empty()) throw Error("no scratch directory apart from " + dir);
   mkdir_p(scratch_dir, 0711);
 
-  long ctx = ::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
-  if (ctx < 0) throw_sys("fsopen overlay");
-  UniqueFd fs(static_cast<int>(ctx));
   // The binary's directory on top, so a file of the same name in the scratch dir cannot mask it.
-  fsconfig_string(fs.get(), "lowerdir", escape_lowerdir(dir) + ":" + escape_lowerdir(scratch_dir),
-                  "lowerdir");
-  ::syscall(SYS_fsconfig, fs.get(), FSCONFIG_SET_STRING, "xino", "off", 0);  // best effort
-  if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
-    throw_sys("fsconfig create overlay (lowerdir=" + dir + ":" + scratch_dir + ")");
-  long m = ::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC,
-                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
-  if (m < 0) throw_sys("fsmount overlay");
-  UniqueFd mnt(static_cast<int>(m));
+  UniqueFd mnt = detached_mount(
+      "overlay", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID,
+      {{"lowerdir", escape_lowerdir(dir) + ":" + escape_lowerdir(scratch_dir)}, {"xino", "off"}},
+      "seal the binary (lowerdir=" + dir + ":" + scratch_dir + ")");
   int exe = ::openat(mnt.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (exe < 0) throw_sys("open " + name + " in the sealed overlay");
   return UniqueFd(exe);

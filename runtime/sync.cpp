@@ -82,6 +82,11 @@ bool SyncChannel::recv(SyncMsg& msg) {
   }
 }
 
+void SyncChannel::throw_peer_error() {
+  for (SyncMsg m; recv(m);)
+    if (m.type == SyncType::Error) throw Error(m.payload);
+}
+
 void SyncChannel::expect(SyncType want, std::string_view what) {
   SyncMsg m;
   if (!recv(m)) throw Error(std::string(what) + ": the other side exited");

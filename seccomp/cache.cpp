@@ -1,7 +1,6 @@
 #include "seccomp/cache.hpp"
 
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -79,10 +78,7 @@ Filter build_cached(const oci::Seccomp& spec, std::string_view config_json,
     data += key;
     data += f.serialize();
     data += fnv1a_hex(data);
-    // A name of our own for the temporary file: creates of the same profile run in parallel.
-    std::string tmp = path + "." + std::to_string(::getpid());
-    write_file_atomic(tmp, data, 0600);
-    if (::rename(tmp.c_str(), path.c_str()) < 0) ::unlink(tmp.c_str());
+    write_file_atomic(path, data, 0600);
   } catch (const Error&) {
     // an unwritable cache only costs the next compile
   }

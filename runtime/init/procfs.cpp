@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
+#include "runtime/util/mount_api.hpp"
 
 namespace nucleus::init {
 namespace {
@@ -18,18 +20,13 @@ namespace {
 // user namespace whose /proc is not fully visible), a non-recursive clone of the current /proc
 // mount: the clone carries none of the mounts stacked on it.
 UniqueFd make_private_proc() {
-  long ctx = ::syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
-  if (ctx >= 0) {
-    UniqueFd fs(static_cast<int>(ctx));
-    if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0) {
-      long m = ::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC,
-                         MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-      if (m >= 0) return UniqueFd(static_cast<int>(m));
-    }
+  try {
+    return detached_mount("proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, {},
+                          "a private procfs");
+  } catch (const Error&) {
   }
-  long t = ::syscall(SYS_open_tree, AT_FDCWD, "/proc", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  if (t < 0) throw_sys("open a private procfs (fsopen proc, open_tree /proc)");
-  UniqueFd tree(static_cast<int>(t));
+  UniqueFd proc = open_fd("/proc", O_PATH | O_DIRECTORY);
+  UniqueFd tree = clone_mount(proc.get(), false, "clone /proc (for a private procfs)");
   struct statfs sfs;
   if (::fstatfs(tree.get(), &sfs) < 0) throw_sys("statfs /proc");
   if (sfs.f_type != PROC_SUPER_MAGIC) throw Error("/proc in the container is not a procfs");

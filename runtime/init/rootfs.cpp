@@ -21,6 +21,7 @@
 #include "runtime/init/procfs.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/mount_api.hpp"
 #include "runtime/util/paths.hpp"
 
 namespace nucleus::init {
@@ -394,14 +395,6 @@ void move_mount_to(int tree, int target, const std::string& shown) {
     throw_sys(shown);
 }
 
-UniqueFd clone_tree(int fd, bool recursive, const std::string& shown) {
-  long t = ::syscall(
-      SYS_open_tree, fd, "",
-      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
-  if (t < 0) throw_sys(shown);
-  return UniqueFd(static_cast<int>(t));
-}
-
 // The container's /dev/null, checked to be the null device (1:3) and not a symlink: masking
 // binds it over files, and a /dev/null swapped for a symlink to a procfs file would otherwise
 // bind that file instead (CVE-2025-31133).
@@ -419,26 +412,19 @@ void mask_path(const std::string& path, UniqueFd& dev_null) {
   struct stat st;
   if (::fstat(target.get(), &st) < 0) throw_sys("stat masked path " + path);
   if (S_ISDIR(st.st_mode)) {
-    long ctx = ::syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
-    if (ctx < 0) throw_sys("mask " + path + ": fsopen tmpfs");
-    UniqueFd fs(static_cast<int>(ctx));
-    if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
-      throw_sys("mask " + path + ": create tmpfs");
-    long m = ::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
-    if (m < 0) throw_sys("mask " + path + ": fsmount tmpfs");
-    UniqueFd tree(static_cast<int>(m));
+    UniqueFd tree = detached_mount("tmpfs", MOUNT_ATTR_RDONLY, {}, "mask " + path);
     move_mount_to(tree.get(), target.get(), "mask " + path);
     return;
   }
   if (!dev_null) dev_null = verified_dev_null();
-  UniqueFd tree = clone_tree(dev_null.get(), false, "mask " + path + ": clone /dev/null");
+  UniqueFd tree = clone_mount(dev_null.get(), false, "mask " + path + ": clone /dev/null");
   move_mount_to(tree.get(), target.get(), "mask " + path);
 }
 
 void readonly_path(const std::string& path) {
   UniqueFd target = open_protected_path(path, "readonlyPaths:");
   if (!target) return;
-  UniqueFd tree = clone_tree(target.get(), true, "bind readonly path " + path);
+  UniqueFd tree = clone_mount(target.get(), true, "bind readonly path " + path);
   mount_attr attr{};
   attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
   if (::syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,

@@ -50,7 +50,9 @@ void write_file(const std::string& path, std::string_view data) {
 }
 
 void write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
-  std::string tmp = path + ".tmp";
+  // A name of this process's own: writers of the same file (seccomp cache entries, trace
+  // files) may run in parallel, and each must rename a whole file into place.
+  std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";
   {
     UniqueFd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
     const char* p = data.data();
