@@ -18,20 +18,30 @@
 
 namespace nucleus {
 
-struct FastAttach {
-  std::vector<UniqueFd> tasks;  // v1 "tasks" files, O_WRONLY
-  UniqueFd v2;                  // the v2 cgroup directory
-  bool usable = false;          // everything opened
-
+class FastAttach {
+ public:
+  FastAttach() = default;
+  // Opens the v1 "tasks" files and the v2 directory; on any failure (e.g. rootless) an empty
+  // FastAttach, and the runtime's add_process decides what is an error.
   static FastAttach open(const cgroups::Manager& cg);
-  // The raw fds, for the child (it inherits them across the clone).
-  std::vector<int> task_fds() const;
-};
 
-// clone (fork semantics, SIGCHLD) with `flags`; into the cgroup `cgroup_fd` (clone3
-// CLONE_INTO_CGROUP) when it is >= 0. *into_cgroup says whether that happened: false after a
-// fallback to plain clone (kernel without clone3/CLONE_INTO_CGROUP). Returns like clone.
-long clone_process(unsigned long flags, int cgroup_fd, bool* into_cgroup);
+  // The raw "tasks" fds, for the child (it inherits them across the clone).
+  std::vector<int> task_fds() const;
+  // clone (fork semantics, SIGCHLD) with `flags`, into the v2 cgroup when there is one
+  // (clone3 CLONE_INTO_CGROUP; plain clone on kernels without it). Returns like clone.
+  long clone(unsigned long flags);
+  // In the parent, after clone: whether the child is in every cgroup once it has run
+  // self_attach(task_fds()). False: the runtime must add_process it.
+  bool attached() const { return usable_ && (into_cgroup_ || !v2_); }
+  // Closes the fds (the parent's copies), keeping attached().
+  void close();
+
+ private:
+  std::vector<UniqueFd> tasks_;  // v1 "tasks" files, O_WRONLY
+  UniqueFd v2_;                  // the v2 cgroup directory
+  bool usable_ = false;          // everything opened
+  bool into_cgroup_ = false;     // the last clone started the child in the v2 cgroup
+};
 
 // In the new process: moves the calling (single-threaded) process into every v1 cgroup.
 void self_attach(const std::vector<int>& task_fds);

@@ -337,16 +337,13 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   // cgroup.procs write, no RCU grace period (runtime/attach.hpp).
   FastAttach fast = FastAttach::open(*cg);
   ctx.self_attach_fds = fast.task_fds();
-  bool into_cgroup = false;
-  long pid = clone_process(static_cast<unsigned long>(ctx.clone_flags),
-                           fast.usable && fast.v2 ? fast.v2.get() : -1, &into_cgroup);
+  long pid = fast.clone(static_cast<unsigned long>(ctx.clone_flags));
   if (pid == 0) {
     parent.close();
     init::run(ctx);
   }
   int clone_err = errno;
-  const bool attached = fast.usable && (into_cgroup || !fast.v2);
-  fast = FastAttach{};
+  fast.close();
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
   if (pid < 0) throw_sys("clone the container init", clone_err);
   tx.child(static_cast<pid_t>(pid));
@@ -372,7 +369,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   // mounts (on cgroup v1 the first write to cgroup.procs waits for an RCU grace period). The
   // init waits for CgroupJoined before its cgroup namespace, a cgroup mount and its hooks.
   try {
-    if (!attached) cg->add_process(static_cast<pid_t>(pid));
+    if (!fast.attached()) cg->add_process(static_cast<pid_t>(pid));
   } catch (const Error&) {
     // The init may have failed meanwhile (and be a zombie the cgroup refuses): its own error
     // is the one to report.

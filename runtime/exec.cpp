@@ -181,15 +181,13 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   // As create: the process starts in the v2 cgroup and moves itself into the v1 ones.
   FastAttach fast;
   if (cg) fast = FastAttach::open(*cg);
-  bool into_cgroup = false;
-  long pid = clone_process(0, fast.usable && fast.v2 ? fast.v2.get() : -1, &into_cgroup);
+  long pid = fast.clone(0);
   if (pid == 0) {
     parent.close();
     exec_child(o.process, joins, child, console, filter, landlock, o.preserve_fds, fast.task_fds());
   }
   int err = errno;
-  const bool attached = fast.usable && (into_cgroup || !fast.v2);
-  fast = FastAttach{};
+  fast.close();
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
   if (pid < 0) throw_sys("clone the exec process", err);
   child.close();
@@ -198,7 +196,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   // grace period on cgroup v1) runs; it waits for CgroupJoined before its last steps.
   parent.send(SyncType::Go);
   try {
-    if (cg && !attached) cg->add_process(static_cast<pid_t>(pid));
+    if (cg && !fast.attached()) cg->add_process(static_cast<pid_t>(pid));
     parent.send(SyncType::CgroupJoined);
   } catch (...) {
     // The child may have failed meanwhile: its own error is the one to report.
