@@ -228,6 +228,9 @@ struct Seccomp {
   std::string listener_path;
   std::string listener_metadata;
   std::vector<SeccompSyscall> syscalls;
+  // The object exactly as the document had it (compact JSON; empty for one built in code): the
+  // key of the compiled-filter cache (seccomp/cache.hpp).
+  std::string source_json;
 };
 
 struct Personality {

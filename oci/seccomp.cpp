@@ -1,5 +1,8 @@
 // linux.seccomp of config.json (and a standalone seccomp profile). Names of actions, operators,
 // architectures and flags are checked by the seccomp module against libseccomp.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "oci/json_reader.hpp"
 
 namespace nucleus::oci::detail {
@@ -7,6 +10,10 @@ namespace nucleus::oci::detail {
 Seccomp parse_seccomp_value(const Value& v, const std::string& path, const Reader& r) {
   r.object(v, path);
   Seccomp s;
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  s.source_json.assign(buf.GetString(), buf.GetSize());
   r.opt(v, path, "defaultAction", s.default_action, &Reader::str);
   if (s.default_action.empty()) r.fail(Reader::join(path, "defaultAction"), "required");
   r.opt_set(v, path, "defaultErrnoRet", s.default_errno_ret, &Reader::u32);

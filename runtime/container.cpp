@@ -252,7 +252,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   init::Context ctx;
   if (linux.seccomp) {
     std::vector<std::string> skipped;
-    ctx.seccomp.emplace(seccomp::build_cached(*linux.seccomp, text, kSeccompCacheDir, &skipped));
+    ctx.seccomp.emplace(seccomp::build_cached(*linux.seccomp, kSeccompCacheDir, &skipped));
     for (const auto& s : skipped) log::debug("seccomp: skipping unknown syscall " + s);
   }
   if (auto ll = cfg.annotations.find(std::string(oci::kLandlockAnnotation));

@@ -127,8 +127,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   UniqueFd dir = store.open_locked(o.id);
   ContainerRecord rec = Store::load(dir.get(), o.id);
   if (!rec.created_done || !rec.init.alive()) throw Error("cannot exec in a stopped container");
-  std::string cfg_text = read_file_at(dir.get(), "config.json");
-  oci::Config cfg = oci::parse_config(cfg_text, "config.json");
+  oci::Config cfg = oci::parse_config(read_file_at(dir.get(), "config.json"), "config.json");
   if (!cfg.linux) cfg.linux.emplace();
   std::unique_ptr<cgroups::Manager> cg;
   if (!rec.cgroup.empty()) {
@@ -142,7 +141,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
 
   std::optional<seccomp::Filter> filter;
   if (cfg.linux->seccomp)
-    filter.emplace(seccomp::build_cached(*cfg.linux->seccomp, cfg_text, kSeccompCacheDir, nullptr));
+    filter.emplace(seccomp::build_cached(*cfg.linux->seccomp, kSeccompCacheDir, nullptr));
   std::optional<oci::Landlock> landlock;
   if (auto ll = cfg.annotations.find(std::string(oci::kLandlockAnnotation));
       ll != cfg.annotations.end())

@@ -2,9 +2,6 @@
 
 #include <sys/utsname.h>
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <seccomp.h>
 
 #include <cstdint>
@@ -31,28 +28,19 @@ std::string fnv1a_hex(std::string_view s) {
 
 }  // namespace
 
-std::string cache_key(std::string_view config_json) {
-  rapidjson::Document d;
-  d.Parse<rapidjson::kParseIterativeFlag>(config_json.data(), config_json.size());
-  if (d.HasParseError() || !d.IsObject()) return "";
-  auto linux = d.FindMember("linux");
-  if (linux == d.MemberEnd() || !linux->value.IsObject()) return "";
-  auto sc = linux->value.FindMember("seccomp");
-  if (sc == linux->value.MemberEnd()) return "";
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  sc->value.Accept(w);
+std::string cache_key(const oci::Seccomp& spec) {
+  if (spec.source_json.empty()) return "";
   const scmp_version* v = seccomp_version();
   struct utsname u {};
   ::uname(&u);
   return "nucleus-oci seccomp cache 1\nlibseccomp " + std::to_string(v->major) + "." +
          std::to_string(v->minor) + "." + std::to_string(v->micro) + "\nkernel " + u.release + " " +
-         u.version + "\nmachine " + u.machine + "\n" + buf.GetString();
+         u.version + "\nmachine " + u.machine + "\n" + spec.source_json;
 }
 
-Filter build_cached(const oci::Seccomp& spec, std::string_view config_json,
-                    const std::string& cache_dir, std::vector<std::string>* skipped) {
-  std::string key = cache_key(config_json);
+Filter build_cached(const oci::Seccomp& spec, const std::string& cache_dir,
+                    std::vector<std::string>* skipped) {
+  std::string key = cache_key(spec);
   if (key.empty() || cache_dir.empty()) return build(spec, skipped);
   std::string path = cache_dir + "/" + fnv1a_hex(key) + ".bpf";
   // File: the key's length (8 bytes), the key, the serialized filter, then the FNV-1a of all

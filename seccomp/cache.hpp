@@ -6,7 +6,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "oci/config.hpp"
@@ -14,13 +13,13 @@
 
 namespace nucleus::seccomp {
 
-// build(spec) through the cache directory `cache_dir` (created 0700 if missing). `config_json`
-// is the config.json text the spec was parsed from (its linux.seccomp is the key). Cache
-// trouble (unwritable dir, corrupt file) only costs a compile.
-Filter build_cached(const oci::Seccomp& spec, std::string_view config_json,
-                    const std::string& cache_dir, std::vector<std::string>* skipped = nullptr);
+// build(spec) through the cache directory `cache_dir` (created 0700 if missing); the key is
+// the profile's JSON as parsed (spec.source_json). Cache trouble (unwritable dir, corrupt file)
+// only costs a compile; a spec built in code (no source_json) is compiled every time.
+Filter build_cached(const oci::Seccomp& spec, const std::string& cache_dir,
+                    std::vector<std::string>* skipped = nullptr);
 
-// The cache key of a config's linux.seccomp ("" when it has none).
-std::string cache_key(std::string_view config_json);
+// The cache key of a profile ("" when it has no source JSON).
+std::string cache_key(const oci::Seccomp& spec);
 
 }  // namespace nucleus::seccomp
