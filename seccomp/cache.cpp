@@ -33,7 +33,9 @@ std::string cache_key(const oci::Seccomp& spec) {
   const scmp_version* v = seccomp_version();
   struct utsname u {};
   ::uname(&u);
-  return "nucleus-oci seccomp cache 1\nlibseccomp " + std::to_string(v->major) + "." +
+  // The format version: bump it whenever build() makes a different program for the same profile
+  // (2: the binary tree now counts syscall names), or old entries keep serving the old program.
+  return "nucleus-oci seccomp cache 2\nlibseccomp " + std::to_string(v->major) + "." +
          std::to_string(v->minor) + "." + std::to_string(v->micro) + "\nkernel " + u.release + " " +
          u.version + "\nmachine " + u.machine + "\n" + spec.source_json;
 }
