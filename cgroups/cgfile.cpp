@@ -17,24 +17,30 @@ void set_write_observer(WriteObserver observer) {
   g_observer = observer;
 }
 
-void write_cg(const std::string& dir, const std::string& file, const std::string& value,
-              const std::string& field) {
-  std::string path = dir + "/" + file;
-  if (g_observer) g_observer(path, value);
+CgWriter::CgWriter(std::string dir, std::string file)
+    : path_(std::move(dir) + "/" + std::move(file)) {}
+
+void CgWriter::write(const std::string& value, const std::string& field) {
+  if (g_observer) g_observer(path_, value);
   try {
-    UniqueFd fd = open_fd(path, O_WRONLY);
+    if (!fd_) fd_ = open_fd(path_, O_WRONLY);
     ssize_t n;
     do {
-      n = ::write(fd.get(), value.data(), value.size());
+      n = ::write(fd_.get(), value.data(), value.size());
     } while (n < 0 && errno == EINTR);
-    if (n < 0) throw_sys("write " + value + " to " + path);
-    if (static_cast<size_t>(n) != value.size()) throw Error("short write to " + path);
+    if (n < 0) throw_sys("write " + value + " to " + path_);
+    if (static_cast<size_t>(n) != value.size()) throw Error("short write to " + path_);
   } catch (const Error& e) {
     std::string what = e.what();
     // open_fd says "open PATH: ..."; the user wants to know what was being written.
     if (what.rfind("open ", 0) == 0) what = "write " + value + " to " + what.substr(5);
     throw Error(field + ": " + what, e.code());
   }
+}
+
+void write_cg(const std::string& dir, const std::string& file, const std::string& value,
+              const std::string& field) {
+  CgWriter(dir, file).write(value, field);
 }
 
 std::optional<std::string> read_cg(const std::string& dir, const std::string& file) {

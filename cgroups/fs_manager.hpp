@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cgroups/manager.hpp"
+#include "runtime/util/fd.hpp"
 
 namespace nucleus::cgroups {
 
@@ -79,6 +80,17 @@ class FsManager : public Manager {
 
 // Writes `value` to dir/file; errors name the spec field:
 // "linux.resources.memory.swap: write V to DIR/FILE: no such file or directory".
+// One control file, opened at the first write and kept open for the next ones: each write(2) is
+// one value to the kernel (a device rule, say), so a list costs one open, not one per value.
+class CgWriter {
+ public:
+  CgWriter(std::string dir, std::string file);
+  void write(const std::string& value, const std::string& field);
+
+ private:
+  std::string path_;
+  UniqueFd fd_;
+};
 void write_cg(const std::string& dir, const std::string& file, const std::string& value,
               const std::string& field);
 // Tests: sees every write_cg (path, value) in order, before the write. nullptr to stop.

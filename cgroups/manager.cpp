@@ -68,6 +68,9 @@ void rmdir_retry(const std::string& dir) {
 
 // The container's own cgroup: sub-cgroups made inside it (by the container) go first.
 void remove_leaf(const std::string& dir) {
+  // The usual case, an empty leaf, is one rmdir; EBUSY means sub-cgroups (or exiting tasks).
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+  if (errno != EBUSY && errno != ENOTEMPTY) throw_sys("remove cgroup " + dir);
   for (const auto& s : subdirs(dir)) remove_leaf(s);
   rmdir_retry(dir);
 }
@@ -94,6 +97,13 @@ void delegate_controllers(const std::string& parent) {
       }
     }
   }
+}
+
+// A new v1 cpuset cgroup starts with empty cpus/mems: no task could join it.
+void copy_cpuset(const std::string& parent, const std::string& dir) {
+  for (const char* f : {"cpuset.cpus", "cpuset.mems"})
+    if (read_cg(dir, f).value_or("").empty())
+      write_cg(dir, f, read_cg(parent, f).value_or(""), "create cgroup " + dir);
 }
 
 }  // namespace
@@ -163,6 +173,18 @@ void FsManager::create() {
 }
 
 void FsManager::create_in(const Hierarchy& h, bool cpuset) {
+  // cgroup v1: the leaf first, as its parents usually exist (one mkdir instead of one per
+  // level). cgroup2 walks down from the mount: each parent must delegate its controllers.
+  if (!h.v2 && !h.path.empty() && h.path != "/") {
+    std::string leaf = h.dir();
+    if (::mkdir(leaf.c_str(), 0755) == 0) {
+      created_.push_back(leaf);
+      if (cpuset) copy_cpuset(leaf.substr(0, leaf.rfind('/')), leaf);
+      return;
+    }
+    if (errno == EEXIST) return;
+    if (errno != ENOENT) throw_sys("create cgroup " + leaf);
+  }
   std::string cur = h.mount;
   std::istringstream parts(h.path);
   std::string comp;
@@ -173,12 +195,7 @@ void FsManager::create_in(const Hierarchy& h, bool cpuset) {
     if (h.v2) delegate_controllers(parent);
     if (::mkdir(cur.c_str(), 0755) == 0) {
       created_.push_back(cur);
-      if (cpuset) {
-        // A new v1 cpuset cgroup starts with empty cpus/mems: no task could join it.
-        for (const char* f : {"cpuset.cpus", "cpuset.mems"})
-          if (read_cg(cur, f).value_or("").empty())
-            write_cg(cur, f, read_cg(parent, f).value_or(""), "create cgroup " + cur);
-      }
+      if (cpuset) copy_cpuset(parent, cur);
     } else if (errno != EEXIST) {
       throw_sys("create cgroup " + cur);
     }

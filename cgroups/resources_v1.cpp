@@ -202,10 +202,11 @@ std::string device_rule_text(const oci::DeviceCgroupRule& r) {
 // As runc emulates: start from "deny all", then every rule in order (a later rule overrides an
 // earlier one for the devices it names).
 void devices(const std::string& d, const std::vector<oci::DeviceCgroupRule>& rules) {
-  write_cg(d, "devices.deny", "a", kF + "devices");
+  CgWriter allow(d, "devices.allow"), deny(d, "devices.deny");
+  deny.write("a", kF + "devices");
   for (size_t i = 0; i < rules.size(); ++i)
-    write_cg(d, rules[i].allow ? "devices.allow" : "devices.deny", device_rule_text(rules[i]),
-             kF + "devices[" + std::to_string(i) + "]");
+    (rules[i].allow ? allow : deny)
+        .write(device_rule_text(rules[i]), kF + "devices[" + std::to_string(i) + "]");
 }
 
 }  // namespace nucleus::cgroups::v1
