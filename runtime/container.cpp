@@ -230,8 +230,9 @@ static void check_sysctls(const oci::Linux& linux) {
 pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   Store store(g.root);
   Store::check_id(o.id);
-  std::string text = read_file(o.bundle + "/config.json");
-  oci::Config cfg = oci::parse_config(text, "config.json");
+  // `run` may have read and parsed it already (to see process.terminal).
+  std::string text = o.config ? o.config->text : read_file(o.bundle + "/config.json");
+  oci::Config cfg = o.config ? o.config->parsed : oci::parse_config(text, "config.json");
   if (!cfg.root) throw Error("config.json: root: required to create a container");
   if (!cfg.linux) cfg.linux.emplace();
   const oci::Linux& linux = *cfg.linux;
@@ -261,7 +262,12 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
         oci::parse_landlock(ll->second, "config.json: annotations[\"org.nucleus.landlock\"]");
   init::plan_namespaces(linux, ctx);
 
-  std::unique_ptr<cgroups::Manager> cg;  // outlives tx, which may destroy it
+  cgroups::Options copts;
+  copts.id = o.id;
+  copts.cgroups_path = linux.cgroups_path;
+  copts.systemd = g.systemd_cgroup;
+  // outlives tx, which may destroy it
+  std::unique_ptr<cgroups::Manager> cg = cgroups::make_manager(host_layout(), copts);
   CreateTransaction tx(store, o.id);
   UniqueFd dir = store.create_dir(o.id);
   tx.dir_made();
@@ -272,24 +278,21 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   rec.created = log::rfc3339_nano_now();
   rec.creator = ProcessId::of(::getpid());
   rec.annotations = cfg.annotations;
+  // The cgroup is recorded before it exists: a runtime killed in between still leaves delete
+  // what to remove.
+  rec.cgroup = cg->serialize_planned();
   Store::save(dir.get(), rec);
   write_file_atomic(store.dir(o.id) + "/config.json", text, 0600);
   if (::mkfifoat(dir.get(), "exec.fifo", 0622) < 0) throw_sys("mkfifo exec.fifo");
   ::fchmodat(dir.get(), "exec.fifo", 0622, 0);
   crash_point("state-dir");
 
-  cgroups::Options copts;
-  copts.id = o.id;
-  copts.cgroups_path = linux.cgroups_path;
-  copts.systemd = g.systemd_cgroup;
-  cg = cgroups::make_manager(host_layout(), copts);
-  // Recorded before it exists: a runtime killed in between still leaves delete what to remove.
-  rec.cgroup = cg->serialize_planned();
-  Store::save(dir.get(), rec);
   cg->create();
   tx.cgroup(cg.get());
-  rec.cgroup = cg->serialize();
-  Store::save(dir.get(), rec);
+  if (std::string made = cg->serialize(); made != rec.cgroup) {
+    rec.cgroup = std::move(made);
+    Store::save(dir.get(), rec);
+  }
   crash_point("cgroup");
   cg->apply(with_default_devices(linux.resources));
 

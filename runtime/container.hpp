@@ -36,6 +36,12 @@ struct CreateOptions {
   bool no_new_keyring = false;
   int preserve_fds = 0;
   std::string seccomp_trace;  // --seccomp-trace FILE (absolute); the annotation also works
+  // config.json, already read and parsed by the caller (run); create takes the parsed config.
+  struct Loaded {
+    std::string text;
+    oci::Config parsed;
+  };
+  std::optional<Loaded> config;
 };
 
 // Creates the container; returns the init's pid (a child of the calling process). On failure

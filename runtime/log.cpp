@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 
 #include "runtime/util/error.hpp"
@@ -39,11 +40,19 @@ const char* level_name(Level l) {
 std::string rfc3339(bool nanos) {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  tm t;
-  gmtime_r(&ts.tv_sec, &t);
+  // Civil time by arithmetic: gmtime_r and strftime make glibc read /etc/localtime first.
+  using namespace std::chrono;
+  sys_seconds secs{seconds{ts.tv_sec}};
+  sys_days day = floor<days>(secs);
+  year_month_day ymd{day};
+  hh_mm_ss hms{secs - day};
   char buf[64];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  std::string s(buf, n);
+  int n =
+      snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld", static_cast<int>(ymd.year()),
+               static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+               static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+               static_cast<long>(hms.seconds().count()));
+  std::string s(buf, n > 0 ? static_cast<size_t>(n) : 0);
   if (nanos) {
     char ns[16];
     snprintf(ns, sizeof ns, ".%09ld", ts.tv_nsec);

@@ -30,13 +30,13 @@ int cmd_run(const GlobalOptions& g, const Args& args) {
   bool keep = p.vm["keep"].as<bool>();
 
   bool terminal = false;
-  if (o.console_socket.empty()) {
-    try {
-      auto cfg = oci::parse_config(read_file(o.bundle + "/config.json"));
-      terminal = cfg.process && cfg.process->terminal;
-    } catch (const std::exception&) {
-      // create reports the config error itself.
-    }
+  try {
+    std::string text = read_file(o.bundle + "/config.json");
+    oci::Config cfg = oci::parse_config(text, "config.json");
+    terminal = o.console_socket.empty() && cfg.process && cfg.process->terminal;
+    o.config = CreateOptions::Loaded{std::move(text), std::move(cfg)};
+  } catch (const std::exception&) {
+    // create reads it again and reports the error itself.
   }
   if (terminal && detach)
     throw Error("cannot allocate tty if nucleus-oci will detach without setting console socket");

@@ -236,8 +236,7 @@ void make_device(Context& ctx, int rootfd, const std::string& path, char type, u
   size_t slash = clean.rfind('/');
   std::string dir = slash == 0 ? "/" : clean.substr(0, slash);
   std::string name = clean.substr(slash + 1);
-  mkdir_all_in_root(rootfd, dir);
-  UniqueFd dfd = open_in_root(rootfd, dir, O_RDONLY | O_DIRECTORY);
+  UniqueFd dfd = mkdir_all_in_root(rootfd, dir);  // an O_PATH fd serves the *at calls
   mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
   ::unlinkat(dfd.get(), name.c_str(), 0);
   if (::mknodat(dfd.get(), name.c_str(), kind | (mode & 07777), makedev(major, minor)) < 0)
@@ -245,7 +244,6 @@ void make_device(Context& ctx, int rootfd, const std::string& path, char type, u
   if (::fchownat(dfd.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
     throw_sys("chown " + clean);
   // mknod applies the umask: set the mode exactly.
-  UniqueFd node = open_in_root(rootfd, clean, O_PATH);
   if (::fchmodat(dfd.get(), name.c_str(), mode & 07777, 0) < 0) throw_sys("chmod " + clean);
 }
 

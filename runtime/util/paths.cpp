@@ -71,6 +71,19 @@ std::string clean_path(const std::string& path) {
 
 UniqueFd mkdir_all_in_root(int rootfd, const std::string& path, unsigned mode) {
   std::string clean = clean_path(path);
+  // Usually the directory exists: one openat2 (it resolves exactly as the walk below does).
+  if (UniqueFd whole = try_open_in_root(rootfd, clean, O_PATH | O_DIRECTORY)) return whole;
+  // Else usually only the last component is missing: make it in its parent. Anything odd (a
+  // dangling symlink, an error) is left to the walk, which handles it and names the error.
+  if (size_t slash = clean.rfind('/'); clean != "/") {
+    std::string name = clean.substr(slash + 1);
+    if (UniqueFd parent = try_open_in_root(rootfd, slash == 0 ? "/" : clean.substr(0, slash),
+                                           O_PATH | O_DIRECTORY)) {
+      // parent is a directory inside the root; name has no slash: mkdirat cannot escape.
+      if (::mkdirat(parent.get(), name.c_str(), mode) == 0 || errno == EEXIST)
+        if (UniqueFd made = try_open_in_root(rootfd, clean, O_PATH | O_DIRECTORY)) return made;
+    }
+  }
   UniqueFd cur = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
   std::string sofar;
   size_t i = 1;
