@@ -363,7 +363,9 @@ void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin) {
             (missing.empty() ? "" : " (not in the runtime's own bounding set: " + missing + ")"),
         err);
   }
-  if (cap_reset_ambient() < 0 && errno != EINVAL) throw_sys("reset ambient capabilities");
+  // One prctl (libcap's cap_reset_ambient first asks about each of the ~41 capabilities).
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    throw_sys("reset ambient capabilities");
   // An ambient capability needs to be permitted and inheritable; like runc, a config that asks
   // for one that is not is not an error (runc ignores it silently; we say so with --debug).
   for (cap_value_t v : cap_values(caps->ambient, "ambient"))

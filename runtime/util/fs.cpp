@@ -83,6 +83,8 @@ bool path_exists(const std::string& path) {
 
 void mkdir_p(const std::string& path, unsigned mode) {
   if (path.empty()) return;
+  // Usually all there but the last component, if that: one mkdir.
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return;
   std::string cur;
   size_t pos = 0;
   while (pos != std::string::npos) {
