@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ class FsManager : public Manager {
             std::vector<std::string> unwritable = {});
 
   void create() override;
+  void create_unified() override;
   void add_process(pid_t pid) override;
   std::vector<std::string> v1_task_files() const override;
   std::string v2_directory() const override;
@@ -69,9 +71,11 @@ class FsManager : public Manager {
 
  private:
   void create_in(const Hierarchy& h, bool cpuset);
+  void create_where(bool unified_only);
   Layout layout_;
   std::vector<Hierarchy> hs_;
   std::vector<std::string> created_;  // absolute dirs made by create(), in creation order
+  std::set<std::string> made_;        // mount points of the hierarchies create() has done
   bool rootless_ = false;
   std::vector<std::string> unwritable_;
 };

@@ -155,11 +155,24 @@ bool FsManager::v2_has(const std::string& controller) const {
 }
 
 void FsManager::create() {
+  create_where(false);
+}
+
+void FsManager::create_unified() {
+  create_where(true);
+}
+
+void FsManager::create_where(bool unified_only) {
   std::string cpuset_mount = layout_.v1.count("cpuset") ? layout_.v1.at("cpuset") : "";
   std::vector<Hierarchy> usable;
   for (const auto& h : hs_) {
+    if ((unified_only && !h.v2) || made_.count(h.mount)) {
+      usable.push_back(h);
+      continue;
+    }
     try {
       create_in(h, h.mount == cpuset_mount);
+      made_.insert(h.mount);
       usable.push_back(h);
     } catch (const Error& e) {
       // Rootless (as runc): a hierarchy we may not write to is left out; a resource that needs

@@ -80,6 +80,9 @@ class Manager {
   // Creates the cgroup directories (missing parents too). Remembers which it made, so destroy()
   // removes exactly those.
   virtual void create() = 0;
+  // Only the cgroup2 (unified) hierarchy's directory, if the host has one; create() later makes
+  // the rest. For clone3(CLONE_INTO_CGROUP), which needs the v2 directory before the clone.
+  virtual void create_unified() = 0;
   // Moves pid into the cgroup on every hierarchy.
   virtual void add_process(pid_t pid) = 0;
   // For attaching a new process without add_process (whose cgroup.procs writes take the global

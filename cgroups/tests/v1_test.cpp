@@ -283,6 +283,29 @@ BOOST_AUTO_TEST_CASE(hybrid_uses_each_controller_where_the_host_has_it) {
   for (const auto& [p, v] : log.all()) BOOST_TEST(v == "4242");
 }
 
+// create_unified() makes only the cgroup2 directory (what clone3(CLONE_INTO_CGROUP) needs);
+// create() then makes the v1 ones and leaves the v2 one alone; destroy() removes all of them.
+BOOST_AUTO_TEST_CASE(hybrid_create_unified_first_then_the_rest) {
+  TempRoot t;
+  cg::Layout l = cg::Layout::under(t.root, {"memory", "pids"}, {"hugetlb"});
+  put(t.p("unified/cgroup.controllers"), "hugetlb");
+  put(t.p("unified/cgroup.subtree_control"), "");
+  cg::Options o;
+  o.id = "u1";
+  auto m = cg::make_manager(l, o);
+  m->create_unified();
+  BOOST_TEST(fs::is_directory(t.p("unified/nucleus-oci/u1")));
+  BOOST_TEST(!fs::exists(t.p("memory/nucleus-oci/u1")));
+  BOOST_TEST(!fs::exists(t.p("pids/nucleus-oci/u1")));
+  m->create();
+  BOOST_TEST(fs::is_directory(t.p("memory/nucleus-oci/u1")));
+  BOOST_TEST(fs::is_directory(t.p("pids/nucleus-oci/u1")));
+  BOOST_TEST(fsm(m).created().size() == 6u);  // each leaf and each nucleus-oci parent, once
+  m->destroy();
+  for (const char* h : {"unified", "memory", "pids"})
+    BOOST_TEST(!fs::exists(t.p(std::string(h) + "/nucleus-oci")));
+}
+
 BOOST_AUTO_TEST_CASE(destroy_removes_only_created_dirs) {
   TempRoot t;
   cg::Layout l = cg::Layout::under(t.root, {"memory", "pids"}, {});
