@@ -26,6 +26,18 @@ FastAttach FastAttach::open(const cgroups::Manager& cg) {
   return a;
 }
 
+FastAttach FastAttach::open_unified(const cgroups::Manager& cg) {
+  FastAttach a;
+  try {
+    std::string v2 = cg.v2_directory();
+    if (!v2.empty()) a.v2_ = open_fd(v2, O_PATH | O_DIRECTORY);
+    a.usable_ = true;
+  } catch (const Error&) {
+    a = FastAttach{};
+  }
+  return a;
+}
+
 std::vector<int> FastAttach::task_fds() const {
   std::vector<int> out;
   for (const auto& f : tasks_) out.push_back(f.get());

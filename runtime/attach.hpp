@@ -24,6 +24,9 @@ class FastAttach {
   // Opens the v1 "tasks" files and the v2 directory; on any failure (e.g. rootless) an empty
   // FastAttach, and the runtime's add_process decides what is an error.
   static FastAttach open(const cgroups::Manager& cg);
+  // Only the v2 directory (create: the v1 cgroups do not exist yet at the clone; the runtime
+  // sends their "tasks" files to the init afterwards).
+  static FastAttach open_unified(const cgroups::Manager& cg);
 
   // The raw "tasks" fds, for the child (it inherits them across the clone).
   std::vector<int> task_fds() const;

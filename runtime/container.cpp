@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,9 +24,11 @@
 #include "runtime/fault.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/idmap.hpp"
+#include "runtime/init/handoff.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/namespaces.hpp"
 #include "runtime/log.hpp"
+#include "runtime/sealed_exe.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/tracer.hpp"
 #include "runtime/util/error.hpp"
@@ -227,6 +230,19 @@ static void check_sysctls(const oci::Linux& linux) {
   }
 }
 
+bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg) {
+  const oci::Namespace* pid = cfg.linux ? cfg.linux->find_namespace("pid") : nullptr;
+  const oci::Namespace* user = cfg.linux ? cfg.linux->find_namespace("user") : nullptr;
+  // A pid namespace joined by path: the init is visible there before it could exec. A new user
+  // namespace: the init is made in it by the clone, and an exec there before the runtime has
+  // written its id maps would drop its capabilities.
+  bool joins_pid = pid && !pid->path.empty();
+  bool new_user = user && user->path.empty();
+  if (!joins_pid && !new_user) return false;
+  ensure_sealed_exe(remembered_argv(), g.root);
+  return true;
+}
+
 pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   Store store(g.root);
   Store::check_id(o.id);
@@ -244,6 +260,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     throw Error(
         "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
   check_sysctls(linux);
+  // Joining another container's pid namespace, the init is visible there before it could exec
+  // the sealed binary: then this runtime re-execs from the sealed view first (it returns here
+  // sealed), and the init is a plain clone of it.
+  const bool runtime_sealed = seal_runtime_if_needed(g, cfg);
   std::string rootfs = resolve_rootfs(o.bundle, cfg.root->path);
   if (!o.console_socket.empty() && !(cfg.process && cfg.process->terminal))
     throw Error("--console-socket is set but process.terminal is false (runc refuses it too)");
@@ -287,14 +307,13 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   ::fchmodat(dir.get(), "exec.fifo", 0622, 0);
   crash_point("state-dir");
 
-  cg->create();
+  // The init starts in its v2 cgroup (clone3 CLONE_INTO_CGROUP, so that directory comes
+  // first); the v1 ones are made while it loads the sealed binary (runtime/init/handoff.hpp).
+  cg->create_unified();
   tx.cgroup(cg.get());
-  if (std::string made = cg->serialize(); made != rec.cgroup) {
-    rec.cgroup = std::move(made);
-    Store::save(dir.get(), rec);
-  }
-  crash_point("cgroup");
-  cg->apply(with_default_devices(linux.resources));
+  // The sealed view the init execs, unless this runtime already runs from it.
+  UniqueFd sealed_init;
+  if (!runtime_sealed) sealed_init = sealed_exe_fd(g.root);
 
   ctx.config = &cfg;
   ctx.id = o.id;
@@ -338,19 +357,56 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   }
   // The init starts in its v2 cgroup (clone3) and moves itself into the v1 ones: no
   // cgroup.procs write, no RCU grace period (runtime/attach.hpp).
-  FastAttach fast = FastAttach::open(*cg);
-  ctx.self_attach_fds = fast.task_fds();
+  FastAttach fast = FastAttach::open_unified(*cg);
   long pid = fast.clone(static_cast<unsigned long>(ctx.clone_flags));
   if (pid == 0) {
+    // Not dumpable from the first instruction: the runtime binary is this process's exe until
+    // the exec below.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     parent.close();
+    if (sealed_init) init::exec_sealed_init(ctx, sealed_init.get(), text);
     init::run(ctx);
   }
   int clone_err = errno;
-  fast.close();
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
   if (pid < 0) throw_sys("clone the container init", clone_err);
   tx.child(static_cast<pid_t>(pid));
+  sealed_init.reset();
   crash_point("cloned");
+
+  // While the init loads: the v1 cgroups, the resources, and the v1 "tasks" files the init
+  // writes "0" to (before Go, so its namespaces and mounts are charged to the container).
+  cg->create();
+  if (std::string made = cg->serialize(); made != rec.cgroup) {
+    rec.cgroup = std::move(made);
+    Store::save(dir.get(), rec);
+  }
+  crash_point("cgroup");
+  cg->apply(with_default_devices(linux.resources));
+  // A send fails when the init is gone (its exec failed, say): its own error is the one to
+  // report.
+  auto send_to_init = [&](SyncType type, std::string_view payload = {}, int fd = -1) {
+    try {
+      parent.send(type, payload, fd);
+    } catch (const Error&) {
+      parent.throw_peer_error();
+      throw;
+    }
+  };
+  bool attached = fast.attached();
+  if (attached) {
+    std::vector<UniqueFd> tasks;
+    try {
+      for (const auto& f : cg->v1_task_files()) tasks.push_back(open_fd(f, O_WRONLY));
+    } catch (const Error& e) {
+      log::debug(std::string("cgroup v1 self-attach unavailable (") + e.what() + ")");
+      attached = false;
+    }
+    if (attached)
+      for (const auto& t : tasks) send_to_init(SyncType::TasksFd, {}, t.get());
+  }
+  fast.close();
   ctx.sync.close();
   ctx.state_dir.reset();
   ctx.console.reset();
@@ -366,13 +422,13 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   Store::save(dir.get(), rec);
   if (config_uses_idmap(cfg))
     for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
-      parent.send(SyncType::MountFd, std::to_string(index), tree.get());
-  parent.send(SyncType::Go);
+      send_to_init(SyncType::MountFd, std::to_string(index), tree.get());
+  send_to_init(SyncType::Go);
   // Where the init could not join by itself: the classic attach, while the init unshares and
   // mounts (on cgroup v1 the first write to cgroup.procs waits for an RCU grace period). The
   // init waits for CgroupJoined before its cgroup namespace, a cgroup mount and its hooks.
   try {
-    if (!fast.attached()) cg->add_process(static_cast<pid_t>(pid));
+    if (!attached) cg->add_process(static_cast<pid_t>(pid));
   } catch (const Error&) {
     // The init may have failed meanwhile (and be a zombie the cgroup refuses): its own error
     // is the one to report.

@@ -47,6 +47,11 @@ struct CreateOptions {
 // Creates the container; returns the init's pid (a child of the calling process). On failure
 // nothing is left behind: no state dir, cgroup, mount or process.
 pid_t create_container(const GlobalOptions& g, const CreateOptions& o);
+// When the config joins an existing pid namespace or makes a user namespace, re-execs this
+// runtime from the sealed view of its binary (before anything else is done) and returns true
+// once it runs from it; else false (the init then execs the sealed view itself).
+// run calls it before it sets up its tty and signals; create_container calls it again (a no-op).
+bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg);
 // Releases the init to exec the workload; runs poststart hooks. Throws if the workload could
 // not be started (startContainer hook failure, exec failure).
 void start_container(const GlobalOptions& g, const std::string& id);

@@ -106,8 +106,18 @@ void init(const std::string& path, bool json, bool debug) {
   }
 }
 
+void adopt(int fd, bool json, bool debug) {
+  Sink& s = sink();
+  s.json = json;
+  s.debug = debug;
+  s.fd.reset(fd);
+}
+
 bool to_stderr() {
   return !sink().fd;
+}
+bool json_enabled() {
+  return sink().json;
 }
 bool debug_enabled() {
   return sink().debug;

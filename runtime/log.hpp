@@ -11,6 +11,9 @@ namespace nucleus::log {
 enum class Level { Debug, Info, Warn, Error };
 
 void init(const std::string& path, bool json, bool debug);
+// The init, after its exec: the runtime's already open log fd (-1: stderr) and settings.
+void adopt(int fd, bool json, bool debug);
+bool json_enabled();
 bool to_stderr();  // true when no --log file was given
 void write(Level level, std::string_view msg);
 inline void debug(std::string_view m) {

@@ -11,6 +11,7 @@
 #include "oci/state.hpp"
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
+#include "runtime/init/handoff.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sealed_exe.hpp"
 #include "runtime/util/error.hpp"
@@ -62,6 +63,9 @@ void print_version() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The container init, exec'd by create from the sealed binary (runtime/init/handoff.hpp).
+  if (argc == 3 && std::strcmp(argv[1], "init") == 0) nucleus::init::run_from_handoff(argv[2]);
+  nucleus::remember_argv(argv);
   std::vector<std::string> all(argv + 1, argv + argc);
   nucleus::GlobalOptions g;
   po::options_description globals("global options");
@@ -115,9 +119,9 @@ int main(int argc, char** argv) {
     auto it = commands.find(command);
     if (it == commands.end()) throw nucleus::Error("unknown command \"" + command + "\"");
     if (!g.root.empty() && g.root[0] != '/') g.root = nucleus::cli::absolute(g.root);
-    // Commands that put a process into a container run from a sealed view of the binary.
-    if ((command == "create" || command == "run" || command == "exec") &&
-        std::find(rest.begin(), rest.end(), "--help") == rest.end())
+    // exec puts its process into the container from a sealed view of the binary; create and
+    // run exec their init from one (runtime/init/handoff.hpp).
+    if (command == "exec" && std::find(rest.begin(), rest.end(), "--help") == rest.end())
       nucleus::ensure_sealed_exe(argv, g.root);
     return it->second(g, rest);
   } catch (const std::exception& e) {

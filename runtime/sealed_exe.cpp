@@ -111,6 +111,26 @@ bool exe_is_sealed() {
   return seals >= 0 && (seals & F_SEAL_WRITE) && (seals & F_SEAL_SEAL);
 }
 
+namespace {
+char** g_argv = nullptr;
+}  // namespace
+
+void remember_argv(char** argv) {
+  g_argv = argv;
+}
+char** remembered_argv() {
+  return g_argv;
+}
+
+UniqueFd sealed_exe_fd(const std::string& scratch_dir) {
+  try {
+    return seal_with_overlay({scratch_dir, "/run/nucleus-oci-seal", "/var/lib/nucleus-oci-seal"});
+  } catch (const std::exception& e) {
+    log::debug(std::string("sealed overlay unavailable (") + e.what() + "): using a memfd copy");
+    return seal_with_memfd();
+  }
+}
+
 void ensure_sealed_exe(char** argv, const std::string& scratch_dir) {
   if (exe_is_sealed()) {
     ::unsetenv(kMarker);
@@ -118,13 +138,7 @@ void ensure_sealed_exe(char** argv, const std::string& scratch_dir) {
   }
   if (::getenv(kMarker))
     throw Error("re-executed from a sealed binary, but /proc/self/exe is still not sealed");
-  UniqueFd exe;
-  try {
-    exe = seal_with_overlay({scratch_dir, "/run/nucleus-oci-seal", "/var/lib/nucleus-oci-seal"});
-  } catch (const std::exception& e) {
-    log::debug(std::string("sealed overlay unavailable (") + e.what() + "): using a memfd copy");
-    exe = seal_with_memfd();
-  }
+  UniqueFd exe = sealed_exe_fd(scratch_dir);
   ::setenv(kMarker, "1", 1);
   ::syscall(SYS_execveat, exe.get(), "", argv, environ, AT_EMPTY_PATH);
   int err = errno;

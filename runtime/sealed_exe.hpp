@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "runtime/util/fd.hpp"
+
 namespace nucleus {
 
 // True when /proc/self/exe cannot be opened for writing by anyone: a file on a read-only
@@ -16,5 +18,13 @@ bool exe_is_sealed();
 // `scratch_dir` is an existing empty-or-not directory used as the overlay's second (bottom)
 // lower layer; it must not contain or be contained in the binary's directory.
 void ensure_sealed_exe(char** argv, const std::string& scratch_dir);
+
+// main() keeps its argv here, for a re-exec decided later (create: see create_container).
+void remember_argv(char** argv);
+char** remembered_argv();
+
+// An fd (O_PATH or memfd, close-on-exec) of the sealed view itself, for execveat: the read-only
+// overlayfs view of the binary, else a sealed memfd copy. Throws when neither can be made.
+UniqueFd sealed_exe_fd(const std::string& scratch_dir);
 
 }  // namespace nucleus

@@ -20,6 +20,7 @@ enum class SyncType : uint32_t {
   MountFd,       // parent -> child: a prepared (idmapped) mount tree; payload = mount index
   CgroupJoined,  // parent -> child: the init is in its cgroup (sent after Go: the cgroup v1
                  // attach waits ~10 ms for an RCU grace period, overlapped with the init's work)
+  TasksFd,       // parent -> child, before Go: a v1 "tasks" file to write "0" to (attach.hpp)
 };
 
 struct SyncMsg {

@@ -89,3 +89,41 @@ setup_file() {
   expect_failure
   expect_output_contains "Read-only file system"
 }
+
+@test "host binary: a pid namespace joined by path gets an init cloned from a sealed runtime" {
+  nucleus_only
+  run rt run --detach --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  local pid
+  pid=$(pid_of "$ID")
+  # B joins A's pid namespace: its init must never run the host binary there, not even
+  # between its clone and its exec, so create re-execs itself from the sealed view first.
+  local b=$BATS_TEST_TMPDIR/b
+  mkdir -p "$b"
+  cp -a "$BUNDLE/rootfs" "$b/rootfs"
+  jq --arg ns "/proc/$pid/ns/pid" '
+    .linux.namespaces = [.linux.namespaces[] | if .type == "pid" then .path = $ns else . end]
+    | .process.args = ["sleep", "1000"]' "$BUNDLE/config.json" > "$b/config.json"
+  "$RUNTIME" --root "$ROOT" --debug --log "$BATS_TEST_TMPDIR/b.log" create --bundle "$b" "${ID}b"
+  local bpid
+  bpid=$(pid_of "${ID}b")
+  expect_eq "$(stat -f -c %T "/proc/$bpid/exe")" overlayfs "filesystem of /proc/$bpid/exe"
+  # A plain clone of the sealed runtime, not `nucleus-oci init` exec'd by an unsealed one.
+  run cat "/proc/$bpid/cmdline"
+  [[ $output != *"init"* ]] || fail "the init was exec'd (cmdline: $output)"
+  run rt delete --force "${ID}b"
+  expect_status 0
+}
+
+@test "host binary: nucleus-oci init refuses to run when not started by create" {
+  nucleus_only
+  # From the host binary (unsealed), with a made-up fd: an error, exit 1, nothing started.
+  exec 7</dev/null
+  run "$RUNTIME" init 7
+  exec 7<&-
+  expect_status 1
+  expect_output_contains "refusing to run from an unsealed binary"
+  run "$RUNTIME" init notanumber
+  expect_status 1
+  expect_output_contains "internal command"
+}

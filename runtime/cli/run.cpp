@@ -33,6 +33,8 @@ int cmd_run(const GlobalOptions& g, const Args& args) {
   try {
     std::string text = read_file(o.bundle + "/config.json");
     oci::Config cfg = oci::parse_config(text, "config.json");
+    // Before the tty and the signal mask below: a re-exec must not carry them over.
+    seal_runtime_if_needed(g, cfg);
     terminal = o.console_socket.empty() && cfg.process && cfg.process->terminal;
     o.config = CreateOptions::Loaded{std::move(text), std::move(cfg)};
   } catch (const std::exception&) {

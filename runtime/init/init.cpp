@@ -140,11 +140,15 @@ void send_to_listener(Context& ctx, int notify_fd) {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     self_attach(ctx.self_attach_fds);
     sanitize_fds(ctx);
-    for (;;) {  // prepared mount trees, then Go
+    for (;;) {  // v1 cgroups to join and prepared mount trees, then Go
       SyncMsg m;
       if (!ctx.sync.recv(m)) throw Error("waiting for the runtime: it exited");
       if (m.type == SyncType::Error) throw Error(m.payload);
       if (m.type == SyncType::Go) break;
+      if (m.type == SyncType::TasksFd && m.fd) {
+        self_attach({m.fd.get()});
+        continue;
+      }
       if (m.type != SyncType::MountFd || !m.fd) throw Error("waiting for the runtime: bad message");
       ctx.idmap_trees[std::stoul(m.payload)] = std::move(m.fd);
     }

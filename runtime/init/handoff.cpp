@@ -1,0 +1,229 @@
+#include "runtime/init/handoff.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "oci/config.hpp"
+#include "oci/landlock.hpp"
+#include "runtime/log.hpp"
+#include "runtime/sealed_exe.hpp"
+#include "runtime/util/error.hpp"
+
+extern char** environ;
+
+namespace nucleus::init {
+namespace {
+
+constexpr std::string_view kMagic = "nucleus-oci init handoff 1\n";
+
+class Writer {
+ public:
+  Writer() : out_(kMagic) {}
+  void num(int64_t v) { out_.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void str(std::string_view s) {
+    num(static_cast<int64_t>(s.size()));
+    out_.append(s);
+  }
+  const std::string& bytes() const { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {
+    if (in_.substr(0, kMagic.size()) != kMagic) throw Error("init: not a handoff from create");
+    pos_ = kMagic.size();
+  }
+  int64_t num() {
+    int64_t v;
+    need(sizeof v);
+    std::memcpy(&v, in_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return v;
+  }
+  std::string str() {
+    int64_t n = num();
+    if (n < 0) throw Error("init: corrupt handoff");
+    need(static_cast<size_t>(n));
+    std::string s(in_.substr(pos_, static_cast<size_t>(n)));
+    pos_ += static_cast<size_t>(n);
+    return s;
+  }
+
+ private:
+  void need(size_t n) const {
+    if (in_.size() - pos_ < n) throw Error("init: truncated handoff");
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
+// Kept open across the exec (the init closes or re-marks them before the workload runs).
+void keep_open(int fd) {
+  if (fd >= 0) ::fcntl(fd, F_SETFD, 0);
+}
+
+std::string serialize(const Context& ctx, const std::string& config_text) {
+  Writer w;
+  w.str(config_text);
+  w.str(ctx.id);
+  w.str(ctx.bundle);
+  w.str(ctx.rootfs);
+  for (int fd : {ctx.sync.fd(), ctx.state_dir.get(), ctx.console.get(), ctx.seccomp_listener.get(),
+                 ctx.trace_sock.get(), log::fd()})
+    w.num(fd);
+  w.num(log::json_enabled());
+  w.num(log::debug_enabled());
+  w.num(ctx.preserve_fds);
+  w.num(ctx.no_pivot);
+  w.num(ctx.no_new_keyring);
+  w.num(ctx.clone_flags);
+  w.num(ctx.unshare_flags);
+  w.num(static_cast<int64_t>(ctx.joins.size()));
+  for (const auto& j : ctx.joins) {
+    w.num(j.clone_flag);
+    w.str(j.type);
+    w.num(j.fd.get());
+  }
+  w.num(ctx.seccomp.has_value());
+  w.str(ctx.seccomp ? ctx.seccomp->serialize() : "");
+  w.str(ctx.cgroup_path);
+  w.num(static_cast<int64_t>(ctx.cgroup_v1.size()));
+  for (const auto& [controller, mount] : ctx.cgroup_v1) {
+    w.str(controller);
+    w.str(mount);
+  }
+  w.str(ctx.cgroup_v2);
+  return w.bytes();
+}
+
+UniqueFd adopt_fd(int64_t fd) {
+  return UniqueFd(fd >= 0 ? static_cast<int>(fd) : -1);
+}
+
+}  // namespace
+
+void exec_sealed_init(Context& ctx, int sealed_exe, const std::string& config_text) {
+  try {
+    std::string blob = serialize(ctx, config_text);
+    int mfd = ::memfd_create("nucleus-oci-init", MFD_CLOEXEC);
+    if (mfd < 0) throw_sys("memfd_create (init handoff)");
+    UniqueFd mem(mfd);
+    for (size_t off = 0; off < blob.size();) {
+      ssize_t n = ::write(mem.get(), blob.data() + off, blob.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw_sys("write the init handoff");
+      off += static_cast<size_t>(n);
+    }
+    for (int fd : {mem.get(), ctx.sync.fd(), ctx.state_dir.get(), ctx.console.get(),
+                   ctx.seccomp_listener.get(), ctx.trace_sock.get(), log::fd()})
+      keep_open(fd);
+    for (const auto& j : ctx.joins) keep_open(j.fd.get());
+    std::string fd_arg = std::to_string(mem.get());
+    const char* argv[] = {"nucleus-oci", "init", fd_arg.c_str(), nullptr};
+    ::syscall(SYS_execveat, sealed_exe, "", argv, environ, AT_EMPTY_PATH);
+    throw_sys("exec the sealed init");
+  } catch (const std::exception& e) {
+    try {
+      ctx.sync.send(SyncType::Error, e.what());
+    } catch (...) {
+    }
+  }
+  _exit(1);
+}
+
+void run_from_handoff(const char* fd_arg) {
+  // Until the Context is back, errors go to stderr (the sync socket is not known yet).
+  Context ctx;
+  std::unique_ptr<oci::Config> config;
+  try {
+    char* end = nullptr;
+    long n = std::strtol(fd_arg, &end, 10);
+    if (!end || *end || n < 3) throw Error("init: internal command, started by create only");
+    UniqueFd mem(static_cast<int>(n));
+    // Not dumpable again at once (exec made it dumpable): see init::run.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!exe_is_sealed()) throw Error("init: refusing to run from an unsealed binary");
+    std::string blob;
+    char buf[65536];
+    for (off_t off = 0;;) {
+      ssize_t r = ::pread(mem.get(), buf, sizeof buf, off);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw_sys("init: read the handoff");
+      if (r == 0) break;
+      blob.append(buf, static_cast<size_t>(r));
+      off += r;
+    }
+    mem.reset();
+    Reader r(blob);
+    std::string text = r.str();
+    ctx.id = r.str();
+    ctx.bundle = r.str();
+    ctx.rootfs = r.str();
+    ctx.sync = SyncChannel(adopt_fd(r.num()));
+    ctx.state_dir = adopt_fd(r.num());
+    ctx.console = adopt_fd(r.num());
+    ctx.seccomp_listener = adopt_fd(r.num());
+    ctx.trace_sock = adopt_fd(r.num());
+    int log_fd = static_cast<int>(r.num());
+    bool json = r.num() != 0;
+    bool debug = r.num() != 0;
+    log::adopt(log_fd, json, debug);
+    ctx.preserve_fds = static_cast<int>(r.num());
+    ctx.no_pivot = r.num() != 0;
+    ctx.no_new_keyring = r.num() != 0;
+    ctx.clone_flags = static_cast<int>(r.num());
+    ctx.unshare_flags = static_cast<int>(r.num());
+    for (int64_t i = 0, joins = r.num(); i < joins; ++i) {
+      NamespaceJoin j;
+      j.clone_flag = static_cast<int>(r.num());
+      j.type = r.str();
+      j.fd = adopt_fd(r.num());
+      ctx.joins.push_back(std::move(j));
+    }
+    bool has_seccomp = r.num() != 0;
+    std::string filter = r.str();
+    if (has_seccomp) {
+      auto f = seccomp::Filter::deserialize(filter);
+      if (!f) throw Error("init: corrupt seccomp filter in the handoff");
+      ctx.seccomp.emplace(std::move(*f));
+    }
+    ctx.cgroup_path = r.str();
+    for (int64_t i = 0, n_v1 = r.num(); i < n_v1; ++i) {
+      std::string controller = r.str();
+      ctx.cgroup_v1[controller] = r.str();
+    }
+    ctx.cgroup_v2 = r.str();
+    // The same config.json text create parsed and validated, parsed again the same way.
+    config = std::make_unique<oci::Config>(oci::parse_config(text, "config.json"));
+    if (!config->linux) config->linux.emplace();
+    if (auto ll = config->annotations.find(std::string(oci::kLandlockAnnotation));
+        ll != config->annotations.end())
+      ctx.landlock =
+          oci::parse_landlock(ll->second, "config.json: annotations[\"org.nucleus.landlock\"]");
+    ctx.config = config.get();
+  } catch (const std::exception& e) {
+    if (ctx.sync.fd() >= 0) {
+      try {
+        ctx.sync.send(SyncType::Error, e.what());
+      } catch (...) {
+      }
+    } else {
+      dprintf(2, "nucleus-oci init: %s\n", e.what());
+    }
+    _exit(1);
+  }
+  run(ctx);
+}
+
+}  // namespace nucleus::init
