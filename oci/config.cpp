@@ -121,8 +121,9 @@ Config parse_config_value(const Value& v, const Reader& r) {
 }  // namespace
 }  // namespace detail
 
-Config parse_config(std::string_view json, std::string_view source) {
+Config parse_config(std::string_view json, std::string_view source, bool seccomp_rules) {
   detail::Reader r(source);
+  r.seccomp_rules = seccomp_rules;
   rapidjson::Document d;
   detail::parse_document(d, json, r);
   Config c = detail::parse_config_value(d, r);

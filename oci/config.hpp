@@ -289,8 +289,11 @@ struct Config {
 };
 
 // Parses and validates config.json text. `source` names the file in error messages
-// ("config.json"). Unknown fields are ignored; any ociVersion 1.x is accepted.
-Config parse_config(std::string_view json, std::string_view source = "config.json");
+// ("config.json"). Unknown fields are ignored; any ociVersion 1.x is accepted. With
+// seccomp_rules false, linux.seccomp.syscalls is neither read nor checked (and source_json stays
+// empty): for a text already parsed in full, by a reader that has the compiled filter.
+Config parse_config(std::string_view json, std::string_view source = "config.json",
+                    bool seccomp_rules = true);
 
 // A runtime-spec Process object alone (exec --process FILE).
 Process parse_process(std::string_view json, std::string_view source = "process.json");

@@ -25,6 +25,11 @@ class Reader {
  public:
   explicit Reader(std::string_view source) : source_(source) {}
 
+  // false: linux.seccomp.syscalls (and source_json) are not read. The container init reads its
+  // config again after the runtime validated it, and has the compiled filter already: the rules
+  // are most of a Docker-like config's parse time.
+  bool seccomp_rules = true;
+
   [[noreturn]] void fail(const std::string& path, const std::string& msg) const {
     throw ConfigError(source_ + ": " + (path.empty() ? "" : path + ": ") + msg);
   }

@@ -10,10 +10,12 @@ namespace nucleus::oci::detail {
 Seccomp parse_seccomp_value(const Value& v, const std::string& path, const Reader& r) {
   r.object(v, path);
   Seccomp s;
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  v.Accept(w);
-  s.source_json.assign(buf.GetString(), buf.GetSize());
+  if (r.seccomp_rules) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    v.Accept(w);
+    s.source_json.assign(buf.GetString(), buf.GetSize());
+  }
   r.opt(v, path, "defaultAction", s.default_action, &Reader::str);
   if (s.default_action.empty()) r.fail(Reader::join(path, "defaultAction"), "required");
   r.opt_set(v, path, "defaultErrnoRet", s.default_errno_ret, &Reader::u32);
@@ -22,7 +24,7 @@ Seccomp parse_seccomp_value(const Value& v, const std::string& path, const Reade
   if (const Value* f = r.get(v, "flags")) s.flags = r.strings(*f, Reader::join(path, "flags"));
   r.opt(v, path, "listenerPath", s.listener_path, &Reader::str);
   r.opt(v, path, "listenerMetadata", s.listener_metadata, &Reader::str);
-  if (const Value* sc = r.get(v, "syscalls")) {
+  if (const Value* sc = r.seccomp_rules ? r.get(v, "syscalls") : nullptr) {
     std::string sp = Reader::join(path, "syscalls");
     size_t i = 0;
     for (const auto& e : r.array(*sc, sp)) {

@@ -394,6 +394,22 @@ BOOST_AUTO_TEST_CASE(process_json_errors_are_rooted_at_the_object) {
   BOOST_TEST(error_of([] { oci::parse_process("[]"); }) == "process.json: must be a JSON object");
 }
 
+// The init's second reading: everything but linux.seccomp.syscalls (it has the compiled filter).
+BOOST_AUTO_TEST_CASE(parse_without_seccomp_rules) {
+  oci::Config full = oci::parse_config(kFull);
+  oci::Config c = oci::parse_config(kFull, "config.json", false);
+  const oci::Seccomp& s = *c.linux->seccomp;
+  BOOST_TEST(s.syscalls.empty());
+  BOOST_TEST(s.source_json.empty());
+  BOOST_TEST(!full.linux->seccomp->syscalls.empty());
+  BOOST_TEST(!full.linux->seccomp->source_json.empty());
+  BOOST_TEST(s.default_action == "SCMP_ACT_ERRNO");
+  BOOST_TEST(s.listener_path == "/run/seccomp.sock");
+  BOOST_TEST(s.listener_metadata == "meta");
+  BOOST_TEST(c.mounts.size() == full.mounts.size());
+  BOOST_TEST(c.process->args == full.process->args);
+}
+
 BOOST_AUTO_TEST_CASE(resources_and_seccomp_alone) {
   oci::Resources r = oci::parse_resources(R"({"memory":{"limit":100},"pids":{"limit":5}})");
   BOOST_TEST(*r.memory->limit == 100);

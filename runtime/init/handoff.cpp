@@ -205,7 +205,8 @@ void run_from_handoff(const char* fd_arg) {
     }
     ctx.cgroup_v2 = r.str();
     // The same config.json text create parsed and validated, parsed again the same way.
-    config = std::make_unique<oci::Config>(oci::parse_config(text, "config.json"));
+    // (The rules are left out: the init has the compiled filter.)
+    config = std::make_unique<oci::Config>(oci::parse_config(text, "config.json", false));
     if (!config->linux) config->linux.emplace();
     if (auto ll = config->annotations.find(std::string(oci::kLandlockAnnotation));
         ll != config->annotations.end())

@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(a_corrupt_or_foreign_cache_file_is_a_miss) {
   std::string text = config_with(kDeny);
   sc::Filter good = cached(text, d.path);
   // Every file in the cache: overwrite with garbage, then with another profile's entry.
-  for (const std::string junk : {std::string("garbage"), std::string(64, '\0')}) {
+  for (const std::string& junk : {std::string("garbage"), std::string(64, '\0')}) {
     for (const auto& e : std::filesystem::directory_iterator(d.path))
       nucleus::write_file(e.path().string(), junk);
     BOOST_TEST(cached(text, d.path).export_bpf() == good.export_bpf());
