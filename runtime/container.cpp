@@ -391,7 +391,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
       parent.send(type, payload, fd);
     } catch (const Error&) {
       parent.throw_peer_error();
-      throw;
+      int status = 0;
+      if (::waitpid(static_cast<pid_t>(pid), &status, 0) != static_cast<pid_t>(pid)) throw;
+      tx.child(-1);
+      throw Error("container init exited during create (" + describe_exit(status) + ")");
     }
   };
   bool attached = fast.attached();

@@ -41,3 +41,14 @@ crash_at() {
   run rt run --bundle "$BUNDLE" "$ID"
   expect_status 0
 }
+
+@test "the init dies right after its exec: create fails and leaves nothing" {
+  nucleus_only
+  NUCLEUS_OCI_TEST_CRASH_AT=init-loaded run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "container init exited during create (exit status 137)"
+  run rt state "$ID"
+  expect_failure
+  expect_output_contains "does not exist"
+  # teardown checks that nothing is left: state dir, cgroups, mounts, processes.
+}

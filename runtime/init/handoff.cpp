@@ -13,6 +13,7 @@
 
 #include "oci/config.hpp"
 #include "oci/landlock.hpp"
+#include "runtime/fault.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sealed_exe.hpp"
 #include "runtime/util/error.hpp"
@@ -153,6 +154,7 @@ void run_from_handoff(const char* fd_arg) {
     UniqueFd mem(static_cast<int>(n));
     // Not dumpable again at once (exec made it dumpable): see init::run.
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    crash_point("init-loaded");
     if (!exe_is_sealed()) throw Error("init: refusing to run from an unsealed binary");
     std::string blob;
     char buf[65536];
