@@ -33,6 +33,12 @@ class FastAttach {
   // clone (fork semantics, SIGCHLD) with `flags`, into the v2 cgroup when there is one
   // (clone3 CLONE_INTO_CGROUP; plain clone on kernels without it). Returns like clone.
   long clone(unsigned long flags);
+  // As clone, for a child that only execs: it runs fn(arg) on a stack of its own while sharing
+  // our memory (clone3 CLONE_VM|CLONE_VFORK: no page tables copied, no copy-on-write faults for
+  // either side; we wait until it has exec'd). fn must only make syscalls on data prepared
+  // before (vfork's rules) and never return on success. Falls back to clone() and fn in a
+  // copy-on-write child where the arch or kernel has no such clone3. Never returns 0.
+  long spawn(unsigned long flags, int (*fn)(void*), void* arg);
   // In the parent, after clone: whether the child is in every cgroup once it has run
   // self_attach(task_fds()). False: the runtime must add_process it.
   bool attached() const { return usable_ && (into_cgroup_ || !v2_); }

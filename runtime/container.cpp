@@ -358,17 +358,19 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   // The init starts in its v2 cgroup (clone3) and moves itself into the v1 ones: no
   // cgroup.procs write, no RCU grace period (runtime/attach.hpp).
   FastAttach fast = FastAttach::open_unified(*cg);
-  long pid = fast.clone(static_cast<unsigned long>(ctx.clone_flags));
-  if (pid == 0) {
-    // Not dumpable from the first instruction: the runtime binary is this process's exe until
-    // the exec below.
+  std::optional<init::InitExec> init_exec;
+  if (sealed_init) init_exec.emplace(ctx, sealed_init.get(), text, parent.fd());
+  const auto flags = static_cast<unsigned long>(ctx.clone_flags);
+  long pid =
+      init_exec ? fast.spawn(flags, &init::InitExec::child_entry, &*init_exec) : fast.clone(flags);
+  if (pid == 0) {  // a clone of this (sealed) runtime is the init
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     parent.close();
-    if (sealed_init) init::exec_sealed_init(ctx, sealed_init.get(), text);
     init::run(ctx);
   }
   int clone_err = errno;
+  init_exec.reset();
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
   if (pid < 0) throw_sys("clone the container init", clone_err);
   tx.child(static_cast<pid_t>(pid));

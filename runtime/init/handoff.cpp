@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -69,11 +72,6 @@ class Reader {
   size_t pos_ = 0;
 };
 
-// Kept open across the exec (the init closes or re-marks them before the workload runs).
-void keep_open(int fd) {
-  if (fd >= 0) ::fcntl(fd, F_SETFD, 0);
-}
-
 std::string serialize(const Context& ctx, const std::string& config_text) {
   Writer w;
   w.str(config_text);
@@ -114,33 +112,50 @@ UniqueFd adopt_fd(int64_t fd) {
 
 }  // namespace
 
-void exec_sealed_init(Context& ctx, int sealed_exe, const std::string& config_text) {
-  try {
-    std::string blob = serialize(ctx, config_text);
-    int mfd = ::memfd_create("nucleus-oci-init", MFD_CLOEXEC);
-    if (mfd < 0) throw_sys("memfd_create (init handoff)");
-    UniqueFd mem(mfd);
-    for (size_t off = 0; off < blob.size();) {
-      ssize_t n = ::write(mem.get(), blob.data() + off, blob.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw_sys("write the init handoff");
-      off += static_cast<size_t>(n);
-    }
-    for (int fd : {mem.get(), ctx.sync.fd(), ctx.state_dir.get(), ctx.console.get(),
-                   ctx.seccomp_listener.get(), ctx.trace_sock.get(), log::fd()})
-      keep_open(fd);
-    for (const auto& j : ctx.joins) keep_open(j.fd.get());
-    std::string fd_arg = std::to_string(mem.get());
-    const char* argv[] = {"nucleus-oci", "init", fd_arg.c_str(), nullptr};
-    ::syscall(SYS_execveat, sealed_exe, "", argv, environ, AT_EMPTY_PATH);
-    throw_sys("exec the sealed init");
-  } catch (const std::exception& e) {
-    try {
-      ctx.sync.send(SyncType::Error, e.what());
-    } catch (...) {
-    }
+InitExec::InitExec(const Context& ctx, int sealed_exe, const std::string& config_text,
+                   int parent_end)
+    : sealed_(sealed_exe), parent_end_(parent_end), sync_(ctx.sync.fd()) {
+  std::string blob = serialize(ctx, config_text);
+  int mfd = ::memfd_create("nucleus-oci-init", MFD_CLOEXEC);
+  if (mfd < 0) throw_sys("memfd_create (init handoff)");
+  memfd_.reset(mfd);
+  for (size_t off = 0; off < blob.size();) {
+    ssize_t n = ::write(memfd_.get(), blob.data() + off, blob.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw_sys("write the init handoff");
+    off += static_cast<size_t>(n);
   }
-  _exit(1);
+  for (int fd : {memfd_.get(), ctx.sync.fd(), ctx.state_dir.get(), ctx.console.get(),
+                 ctx.seccomp_listener.get(), ctx.trace_sock.get(), log::fd()})
+    if (fd >= 0) keep_.push_back(fd);
+  for (const auto& j : ctx.joins)
+    if (j.fd) keep_.push_back(j.fd.get());
+  fd_arg_ = std::to_string(memfd_.get());
+  argv_ = {"nucleus-oci", "init", fd_arg_.c_str(), nullptr};
+  envp_ = environ;
+}
+
+int InitExec::child_entry(void* self) noexcept {
+  const InitExec& x = *static_cast<const InitExec*>(self);
+  // Not dumpable from the first instruction: the runtime binary is this process's exe until the
+  // exec below.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  ::close(x.parent_end_);
+  for (int fd : x.keep_) ::fcntl(fd, F_SETFD, 0);  // open across the exec
+  ::syscall(SYS_execveat, x.sealed_, "", x.argv_.data(), x.envp_, AT_EMPTY_PATH);
+  // An Error message for the runtime, built on this stack (no allocation: the memory may be the
+  // runtime's).
+  int err = errno;
+  char msg[256];
+  uint32_t type = static_cast<uint32_t>(SyncType::Error);
+  std::memcpy(msg, &type, sizeof type);
+  int n = std::snprintf(msg + sizeof type, sizeof msg - sizeof type, "exec the sealed init: %s",
+                        strerrordesc_np(err) ? strerrordesc_np(err) : "unknown error");
+  if (n > 0)
+    ::send(x.sync_, msg, sizeof type + std::min<size_t>(n, sizeof msg - sizeof type - 1),
+           MSG_NOSIGNAL);
+  ::_exit(1);
 }
 
 void run_from_handoff(const char* fd_arg) {
