@@ -16,12 +16,10 @@
 namespace nucleus {
 
 FastAttach FastAttach::open(const cgroups::Manager& cg) {
-  FastAttach a;
+  FastAttach a = open_unified(cg);
+  if (!a.usable_) return a;
   try {
     for (const auto& f : cg.v1_task_files()) a.tasks_.push_back(open_fd(f, O_WRONLY));
-    std::string v2 = cg.v2_directory();
-    if (!v2.empty()) a.v2_ = open_fd(v2, O_PATH | O_DIRECTORY);
-    a.usable_ = true;
   } catch (const Error&) {
     a = FastAttach{};
   }

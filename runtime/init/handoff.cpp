@@ -231,14 +231,7 @@ void run_from_handoff(const char* fd_arg) {
           oci::parse_landlock(ll->second, "config.json: annotations[\"org.nucleus.landlock\"]");
     ctx.config = config.get();
   } catch (const std::exception& e) {
-    if (ctx.sync.fd() >= 0) {
-      try {
-        ctx.sync.send(SyncType::Error, e.what());
-      } catch (...) {
-      }
-    } else {
-      dprintf(2, "nucleus-oci init: %s\n", e.what());
-    }
+    report_error(ctx, e.what());
     _exit(1);
   }
   run(ctx);

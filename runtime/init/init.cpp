@@ -214,18 +214,23 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (keep_admin) drop_kept_sys_admin(proc);
     exec_process(prepared);
   } catch (const std::exception& e) {
-    if (fifo >= 0) {
+    if (fifo >= 0)
       report_through_fifo(fifo, e.what());
-    } else if (ctx.sync.fd() >= 0) {
-      try {
-        ctx.sync.send(SyncType::Error, e.what());
-      } catch (...) {
-      }
-    } else {
-      dprintf(2, "nucleus-oci init: %s\n", e.what());
-    }
+    else
+      report_error(ctx, e.what());
   }
   _exit(1);
+}
+
+void report_error(Context& ctx, const char* what) {
+  if (ctx.sync.fd() >= 0) {
+    try {
+      ctx.sync.send(SyncType::Error, what);
+    } catch (...) {
+    }
+  } else {
+    dprintf(2, "nucleus-oci init: %s\n", what);
+  }
 }
 
 }  // namespace nucleus::init

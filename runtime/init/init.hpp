@@ -56,6 +56,8 @@ struct Context {
 };
 
 [[noreturn]] void run(Context& ctx);
+// An error of the init before start: to the runtime over ctx.sync, else (no channel) stderr.
+void report_error(Context& ctx, const char* what);
 
 // Pieces, one file each.
 void setup_namespaces(Context& ctx);  // namespaces.cpp
