@@ -377,14 +377,18 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   sealed_init.reset();
   crash_point("cloned");
 
-  // While the init loads: the v1 cgroups and their "tasks" files the init writes "0" to (before
-  // Go, so its namespaces and mounts are charged to the container). The limits come after Go.
+  // While the init loads: the v1 cgroups, the limits, and the v1 "tasks" files the init writes
+  // "0" to (before Go, so its namespaces and mounts are charged to the container). The limits
+  // go first: the device rules start from "deny all", and an init already in the cgroup would
+  // see its mknod of /dev/null refused in between (the 50 parallel runs of stress/cycles hit
+  // that once).
   cg->create();
   if (std::string made = cg->serialize(); made != rec.cgroup) {
     rec.cgroup = std::move(made);
     Store::save(dir.get(), rec);
   }
   crash_point("cgroup");
+  cg->apply(with_default_devices(linux.resources));
   // A send fails when the init is gone (its exec failed, say): its own error is the one to
   // report.
   auto send_to_init = [&](SyncType type, std::string_view payload = {}, int fd = -1) {
@@ -440,9 +444,6 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     parent.throw_peer_error();
     throw;
   }
-  // The resource limits, while the init makes its namespaces and mounts (runc sets them when its
-  // init is ready), before CgroupJoined lets it go on to anything the limits are for.
-  cg->apply(with_default_devices(linux.resources));
   try {
     parent.send(SyncType::CgroupJoined);
   } catch (const Error&) {
