@@ -676,6 +676,16 @@ void update_container(const GlobalOptions& g, const std::string& id, const oci::
   std::string status;
   auto cg = running_cgroup(g, id, dir, status);
   if (status == "stopped") throw Error("container " + id + " is not running");
+  // Device rules are not updated, as runc does not: on cgroup v1 they are rewritten from "deny
+  // all", which would refuse the running container its devices in between, and the list given
+  // would replace the defaults every container needs (/dev/null...).
+  if (!r.devices.empty()) {
+    log::warn("update: linux.resources.devices is ignored (device rules are set at create)");
+    oci::Resources without = r;
+    without.devices.clear();
+    cg->apply(without);
+    return;
+  }
   cg->apply(r);
 }
 

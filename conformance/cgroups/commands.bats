@@ -130,6 +130,21 @@ need_update() { has_update || skip "update/events not implemented yet"; }
   expect_eq "$(cat "$(cg_dir cpu)/cpu.shares")" 256 cpu.shares
 }
 
+@test "update --resources leaves the device rules alone (as runc): /dev/null stays usable" {
+  need_update
+  start_cmd 'exec sleep 1000'
+  local before
+  before=$(cat "$(cg_dir devices)/devices.list")
+  run rt update --resources - "$ID" <<<'{"devices": [{"allow": false, "access": "rwm"}], "pids": {"limit": 40}}'
+  expect_status 0
+  expect_output_contains "linux.resources.devices is ignored"
+  expect_eq "$(cat "$(cg_dir pids)/pids.max")" 40 pids.max
+  expect_eq "$(cat "$(cg_dir devices)/devices.list")" "$before" devices.list
+  run rt exec "$ID" sh -c 'echo x > /dev/null && echo ok'
+  expect_status 0
+  expect_output_contains ok
+}
+
 @test "events --stats prints one stats JSON object with memory and pids" {
   need_update
   start_cmd 'exec sleep 1000'
