@@ -101,4 +101,12 @@ Landlock parse_landlock(std::string_view json, std::string_view source) {
   return l;
 }
 
+std::optional<Landlock> landlock_from_annotations(
+    const std::map<std::string, std::string>& annotations, std::string_view source) {
+  auto it = annotations.find(std::string(kLandlockAnnotation));
+  if (it == annotations.end()) return std::nullopt;
+  return parse_landlock(it->second, std::string(source) + ": annotations[\"" +
+                                        std::string(kLandlockAnnotation) + "\"]");
+}
+
 }  // namespace nucleus::oci

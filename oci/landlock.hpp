@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +78,10 @@ struct Landlock {
 // `annotations["org.nucleus.landlock"]: rules[1].access[0]: unknown right "foo"`.
 Landlock parse_landlock(std::string_view json,
                         std::string_view source = "annotations[\"org.nucleus.landlock\"]");
+// The annotation of a config's annotations, parsed; nullopt when it is not there. Errors name
+// `<source>: annotations["org.nucleus.landlock"]`.
+std::optional<Landlock> landlock_from_annotations(
+    const std::map<std::string, std::string>& annotations, std::string_view source = "config.json");
 
 // Names of the bits in `access`, for messages ("read_file,read_dir").
 std::string landlock_access_names(uint64_t access);

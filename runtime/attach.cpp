@@ -14,6 +14,14 @@
 #include "runtime/util/fs.hpp"
 
 namespace nucleus {
+namespace {
+
+// clone3 failures that mean "not this way on this kernel": try the older way.
+bool clone3_retryable(long err) {
+  return err == ENOSYS || err == E2BIG || err == EINVAL || err == EOPNOTSUPP;
+}
+
+}  // namespace
 
 FastAttach FastAttach::open(const cgroups::Manager& cg) {
   FastAttach a = open_unified(cg);
@@ -56,7 +64,7 @@ long FastAttach::clone(unsigned long flags) {
       into_cgroup_ = true;
       return pid;
     }
-    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP) return pid;
+    if (!clone3_retryable(errno)) return pid;
   }
   return ::syscall(SYS_clone, SIGCHLD | flags, nullptr, nullptr, nullptr, 0);
 }
@@ -92,10 +100,6 @@ long clone3_call(clone_args*, size_t, int (*)(void*), void*) {
 }
 constexpr bool kTrampoline = false;
 #endif
-
-bool clone3_retryable(long err) {
-  return err == ENOSYS || err == E2BIG || err == EINVAL || err == EOPNOTSUPP;
-}
 
 }  // namespace
 

@@ -239,7 +239,7 @@ bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg) {
   bool joins_pid = pid && !pid->path.empty();
   bool new_user = user && user->path.empty();
   if (!joins_pid && !new_user) return false;
-  ensure_sealed_exe(remembered_argv(), g.root);
+  ensure_sealed_exe(g.root);
   return true;
 }
 
@@ -276,10 +276,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     ctx.seccomp.emplace(seccomp::build_cached(*linux.seccomp, kSeccompCacheDir, &skipped));
     for (const auto& s : skipped) log::debug("seccomp: skipping unknown syscall " + s);
   }
-  if (auto ll = cfg.annotations.find(std::string(oci::kLandlockAnnotation));
-      ll != cfg.annotations.end())
-    ctx.landlock =
-        oci::parse_landlock(ll->second, "config.json: annotations[\"org.nucleus.landlock\"]");
+  ctx.landlock = oci::landlock_from_annotations(cfg.annotations);
   init::plan_namespaces(linux, ctx);
 
   cgroups::Options copts;
@@ -389,6 +386,12 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   }
   crash_point("cgroup");
   cg->apply(with_default_devices(linux.resources));
+  // The init is gone without an error message of its own: reaped, and said how it ended.
+  auto init_exited = [&] {
+    int status = 0;
+    if (::waitpid(static_cast<pid_t>(pid), &status, 0) == static_cast<pid_t>(pid)) tx.child(-1);
+    throw Error("container init exited during create (" + describe_exit(status) + ")");
+  };
   // A send fails when the init is gone (its exec failed, say): its own error is the one to
   // report.
   auto send_to_init = [&](SyncType type, std::string_view payload = {}, int fd = -1) {
@@ -396,10 +399,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
       parent.send(type, payload, fd);
     } catch (const Error&) {
       parent.throw_peer_error();
-      int status = 0;
-      if (::waitpid(static_cast<pid_t>(pid), &status, 0) != static_cast<pid_t>(pid)) throw;
-      tx.child(-1);
-      throw Error("container init exited during create (" + describe_exit(status) + ")");
+      init_exited();
     }
   };
   bool attached = fast.attached();
@@ -452,12 +452,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
 
   for (;;) {
     SyncMsg m;
-    if (!parent.recv(m)) {
-      int status = 0;
-      ::waitpid(static_cast<pid_t>(pid), &status, 0);
-      tx.child(-1);
-      throw Error("container init exited during create (" + describe_exit(status) + ")");
-    }
+    if (!parent.recv(m)) init_exited();
     if (m.type == SyncType::Error) throw Error(m.payload);
     if (m.type == SyncType::Hooks) {
       crash_point("prestart");

@@ -142,11 +142,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   std::optional<seccomp::Filter> filter;
   if (cfg.linux->seccomp)
     filter.emplace(seccomp::build_cached(*cfg.linux->seccomp, kSeccompCacheDir, nullptr));
-  std::optional<oci::Landlock> landlock;
-  if (auto ll = cfg.annotations.find(std::string(oci::kLandlockAnnotation));
-      ll != cfg.annotations.end())
-    landlock =
-        oci::parse_landlock(ll->second, "config.json: annotations[\"org.nucleus.landlock\"]");
+  std::optional<oci::Landlock> landlock = oci::landlock_from_annotations(cfg.annotations);
 
   // Join what the container's init has, user first and mount last.
   std::vector<Joined> joins;

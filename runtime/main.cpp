@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
     // exec puts its process into the container from a sealed view of the binary; create and
     // run exec their init from one (runtime/init/handoff.hpp).
     if (command == "exec" && std::find(rest.begin(), rest.end(), "--help") == rest.end())
-      nucleus::ensure_sealed_exe(argv, g.root);
+      nucleus::ensure_sealed_exe(g.root);
     return it->second(g, rest);
   } catch (const std::exception& e) {
     nucleus::log::error(e.what());

@@ -118,9 +118,6 @@ char** g_argv = nullptr;
 void remember_argv(char** argv) {
   g_argv = argv;
 }
-char** remembered_argv() {
-  return g_argv;
-}
 
 UniqueFd sealed_exe_fd(const std::string& scratch_dir) {
   try {
@@ -131,7 +128,7 @@ UniqueFd sealed_exe_fd(const std::string& scratch_dir) {
   }
 }
 
-void ensure_sealed_exe(char** argv, const std::string& scratch_dir) {
+void ensure_sealed_exe(const std::string& scratch_dir) {
   if (exe_is_sealed()) {
     ::unsetenv(kMarker);
     return;
@@ -140,7 +137,8 @@ void ensure_sealed_exe(char** argv, const std::string& scratch_dir) {
     throw Error("re-executed from a sealed binary, but /proc/self/exe is still not sealed");
   UniqueFd exe = sealed_exe_fd(scratch_dir);
   ::setenv(kMarker, "1", 1);
-  ::syscall(SYS_execveat, exe.get(), "", argv, environ, AT_EMPTY_PATH);
+  if (!g_argv) throw Error("re-exec from the sealed binary: no command line remembered");
+  ::syscall(SYS_execveat, exe.get(), "", g_argv, environ, AT_EMPTY_PATH);
   int err = errno;
   ::unsetenv(kMarker);
   throw_sys("re-exec from the sealed binary", err);

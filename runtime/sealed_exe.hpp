@@ -1,6 +1,8 @@
-// The host binary must not be reachable from a container (CVE-2019-5736): the commands that put
-// processes into a container (create, run, exec) first re-exec themselves from a sealed view of
-// the binary, so /proc/PID/exe of the init and of exec'd processes is a file nobody can write.
+// The host binary must not be reachable from a container (CVE-2019-5736): every process that
+// enters a container runs from a sealed view of the binary, so /proc/PID/exe of the init and of
+// exec'd processes is a file nobody can write. create's init execs that view itself
+// (init/handoff.hpp); exec (and create in the cases seal_runtime_if_needed names) re-execs
+// itself from it first.
 #pragma once
 
 #include <string>
@@ -13,15 +15,14 @@ namespace nucleus {
 // overlayfs without upper layer (our seal) or a sealed memfd (the fallback).
 bool exe_is_sealed();
 
-// Re-execs the running binary from a sealed view unless it already runs from one. Returns only
-// when it is already sealed; on failure to seal, throws (never runs unsealed silently).
-// `scratch_dir` is an existing empty-or-not directory used as the overlay's second (bottom)
-// lower layer; it must not contain or be contained in the binary's directory.
-void ensure_sealed_exe(char** argv, const std::string& scratch_dir);
-
-// main() keeps its argv here, for a re-exec decided later (create: see create_container).
+// main() keeps its argv here first: the re-exec below repeats the command line.
 void remember_argv(char** argv);
-char** remembered_argv();
+
+// Re-execs the running binary (with the remembered argv) from a sealed view unless it already
+// runs from one. Returns only when it is already sealed; on failure to seal, throws (never runs
+// unsealed silently). `scratch_dir` is an existing empty-or-not directory used as the overlay's
+// second (bottom) lower layer; it must not contain or be contained in the binary's directory.
+void ensure_sealed_exe(const std::string& scratch_dir);
 
 // An fd (O_PATH or memfd, close-on-exec) of the sealed view itself, for execveat: the read-only
 // overlayfs view of the binary, else a sealed memfd copy. Throws when neither can be made.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "runtime/log.hpp"
 #include "runtime/sealed_exe.hpp"
 #include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
 
 extern char** environ;
 
@@ -72,15 +74,20 @@ class Reader {
   size_t pos_ = 0;
 };
 
+// The fds of the Context and the log's, in the order of the hand-off (-1: none).
+std::array<int, 6> channel_fds(const Context& ctx) {
+  return {ctx.sync.fd(),        ctx.state_dir.get(),
+          ctx.console.get(),    ctx.seccomp_listener.get(),
+          ctx.trace_sock.get(), log::fd()};
+}
+
 std::string serialize(const Context& ctx, const std::string& config_text) {
   Writer w;
   w.str(config_text);
   w.str(ctx.id);
   w.str(ctx.bundle);
   w.str(ctx.rootfs);
-  for (int fd : {ctx.sync.fd(), ctx.state_dir.get(), ctx.console.get(), ctx.seccomp_listener.get(),
-                 ctx.trace_sock.get(), log::fd()})
-    w.num(fd);
+  for (int fd : channel_fds(ctx)) w.num(fd);
   w.num(log::json_enabled());
   w.num(log::debug_enabled());
   w.num(ctx.preserve_fds);
@@ -115,18 +122,12 @@ UniqueFd adopt_fd(int64_t fd) {
 InitExec::InitExec(const Context& ctx, int sealed_exe, const std::string& config_text,
                    int parent_end)
     : sealed_(sealed_exe), parent_end_(parent_end), sync_(ctx.sync.fd()) {
-  std::string blob = serialize(ctx, config_text);
   int mfd = ::memfd_create("nucleus-oci-init", MFD_CLOEXEC);
   if (mfd < 0) throw_sys("memfd_create (init handoff)");
   memfd_.reset(mfd);
-  for (size_t off = 0; off < blob.size();) {
-    ssize_t n = ::write(memfd_.get(), blob.data() + off, blob.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw_sys("write the init handoff");
-    off += static_cast<size_t>(n);
-  }
-  for (int fd : {memfd_.get(), ctx.sync.fd(), ctx.state_dir.get(), ctx.console.get(),
-                 ctx.seccomp_listener.get(), ctx.trace_sock.get(), log::fd()})
+  write_all(memfd_.get(), serialize(ctx, config_text), "the init handoff");
+  keep_.push_back(memfd_.get());
+  for (int fd : channel_fds(ctx))
     if (fd >= 0) keep_.push_back(fd);
   for (const auto& j : ctx.joins)
     if (j.fd) keep_.push_back(j.fd.get());
@@ -171,16 +172,9 @@ void run_from_handoff(const char* fd_arg) {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     crash_point("init-loaded");
     if (!exe_is_sealed()) throw Error("init: refusing to run from an unsealed binary");
-    std::string blob;
-    char buf[65536];
-    for (off_t off = 0;;) {
-      ssize_t r = ::pread(mem.get(), buf, sizeof buf, off);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw_sys("init: read the handoff");
-      if (r == 0) break;
-      blob.append(buf, static_cast<size_t>(r));
-      off += r;
-    }
+    // The runtime wrote it through this same open file: read from the start.
+    if (::lseek(mem.get(), 0, SEEK_SET) < 0) throw_sys("init: rewind the handoff");
+    std::string blob = read_all(mem.get(), "the init handoff");
     mem.reset();
     Reader r(blob);
     std::string text = r.str();
@@ -225,10 +219,7 @@ void run_from_handoff(const char* fd_arg) {
     // (The rules are left out: the init has the compiled filter.)
     config = std::make_unique<oci::Config>(oci::parse_config(text, "config.json", false));
     if (!config->linux) config->linux.emplace();
-    if (auto ll = config->annotations.find(std::string(oci::kLandlockAnnotation));
-        ll != config->annotations.end())
-      ctx.landlock =
-          oci::parse_landlock(ll->second, "config.json: annotations[\"org.nucleus.landlock\"]");
+    ctx.landlock = oci::landlock_from_annotations(config->annotations);
     ctx.config = config.get();
   } catch (const std::exception& e) {
     report_error(ctx, e.what());

@@ -138,7 +138,6 @@ void send_to_listener(Context& ctx, int notify_fd) {
     // Not dumpable until exec: other processes in the container cannot open our /proc files
     // (and /proc/self/exe, the runtime binary, with them).
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    self_attach(ctx.self_attach_fds);
     sanitize_fds(ctx);
     for (;;) {  // v1 cgroups to join and prepared mount trees, then Go
       SyncMsg m;

@@ -31,7 +31,6 @@ struct Context {
   UniqueFd state_dir;  // O_PATH fd of the container's state dir (exec.fifo lives there)
   UniqueFd console;    // connected --console-socket, or empty
   int preserve_fds = 0;
-  std::vector<int> self_attach_fds;  // v1 "tasks" files the init writes "0" to (attach.hpp)
   bool no_pivot = false;
   bool no_new_keyring = false;
   // Namespaces created at clone time (CLONE_NEWPID / CLONE_NEWUSER) and those to unshare after.

@@ -22,20 +22,33 @@ UniqueFd open_fd(const std::string& path, int flags, unsigned mode) {
   return open_fd_at(AT_FDCWD, path, flags, mode);
 }
 
-std::string read_file_at(int dirfd, const std::string& path) {
-  UniqueFd fd = open_fd_at(dirfd, path, O_RDONLY);
+std::string read_all(int fd, const std::string& shown) {
   std::string out;
   char buf[8192];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw_sys("read " + path);
+      throw_sys("read " + shown);
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
+}
+
+void write_all(int fd, std::string_view data, const std::string& shown) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw_sys("write " + shown, n == 0 ? EIO : errno);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string read_file_at(int dirfd, const std::string& path) {
+  UniqueFd fd = open_fd_at(dirfd, path, O_RDONLY);
+  return read_all(fd.get(), path);
 }
 
 std::string read_file(const std::string& path) {
@@ -55,18 +68,11 @@ void write_file_atomic(const std::string& path, std::string_view data, unsigned 
   std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";
   {
     UniqueFd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    const char* p = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-      ssize_t n = ::write(fd.get(), p, left);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        int e = errno;
-        ::unlink(tmp.c_str());
-        throw_sys("write " + tmp, e);
-      }
-      p += n;
-      left -= static_cast<size_t>(n);
+    try {
+      write_all(fd.get(), data, tmp);
+    } catch (const Error&) {
+      ::unlink(tmp.c_str());
+      throw;
     }
   }
   if (::rename(tmp.c_str(), path.c_str()) < 0) {

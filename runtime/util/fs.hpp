@@ -12,6 +12,9 @@ namespace nucleus {
 // Whole file as a string. Throws "open PATH: no such file or directory".
 std::string read_file(const std::string& path);
 std::string read_file_at(int dirfd, const std::string& path);
+// Everything left to read from / all of data to an open fd; `shown` names it in errors.
+std::string read_all(int fd, const std::string& shown);
+void write_all(int fd, std::string_view data, const std::string& shown);
 // Writes data to an existing file (cgroup and proc files): one write(2), no truncation games.
 void write_file(const std::string& path, std::string_view data);
 // Creates or replaces path atomically (temp file in the same dir + rename), with mode.
