@@ -155,16 +155,7 @@ task_status() {
 task_pid() { ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $2}'; }
 
 # wait_task ID STATUS [TIMEOUT-SECONDS=5]
-wait_task() {
-  local i s
-  for ((i = 0; i < ${3:-5} * 10; i++)); do
-    s=$(task_status "$1")
-    [[ $s == "$2" ]] && return 0
-    sleep 0.1
-  done
-  echo "task $1: status $s, expected $2" >&2
-  return 1
-}
+wait_task() { poll_eq "${3:-5}" "$2" "task $1: status" task_status "$1"; }
 
 # run_d [CTR-FLAGS... --] COMMAND...: ctr run -d with the common flags and FLAGS, the image, $ID
 # and COMMAND; waits for RUNNING

@@ -238,16 +238,7 @@ dk_diag() {
 inspect() { dk inspect -f "$2" "$1"; }
 
 # wait_state NAME GO-TEMPLATE VALUE [TIMEOUT-SECONDS=10]
-wait_state() {
-  local i v
-  for ((i = 0; i < ${4:-10} * 10; i++)); do
-    v=$(inspect "$1" "$2" 2>/dev/null)
-    [[ $v == "$3" ]] && return 0
-    sleep 0.1
-  done
-  echo "$1: $2 is [$v], expected [$3] after ${4:-10}s" >&2
-  return 1
-}
+wait_state() { poll_eq "${4:-10}" "$3" "$1: $2" inspect "$1" "$2"; }
 
 # wait_logs NAME TEXT [TIMEOUT-SECONDS=10]
 wait_logs() {

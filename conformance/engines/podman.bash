@@ -240,14 +240,7 @@ pm_teardown() {
 
 # pm_wait_status NAME STATUS [TIMEOUT=10]: podman's .State.Status reaches STATUS
 pm_wait_status() {
-  local i s
-  for ((i = 0; i < ${3:-10} * 10; i++)); do
-    s=$(pm inspect --format '{{.State.Status}}' "$1" 2>/dev/null)
-    [[ $s == "$2" ]] && return 0
-    sleep 0.1
-  done
-  echo "container $1: status [$s], expected $2" >&2
-  return 1
+  poll_eq "${3:-10}" "$2" "container $1: status" pm inspect --format '{{.State.Status}}' "$1"
 }
 
 # pm_rootdir NAME: where the host sees what the running container writes to its root (the

@@ -253,17 +253,22 @@ status_of() {
   jq -r .status <<<"$s"
 }
 
-# wait_status ID STATUS [TIMEOUT-SECONDS=5]
-wait_status() {
-  local id=$1 want=$2 timeout=${3:-5} i s
+# poll_eq TIMEOUT-SECONDS WANT WHAT COMMAND...: runs COMMAND (stderr dropped) every 0.05 s until
+# its output is WANT; on timeout, says on stderr what WHAT last was, and fails.
+poll_eq() {
+  local timeout=$1 want=$2 what=$3 i v
+  shift 3
   for ((i = 0; i < timeout * 20; i++)); do
-    s=$(status_of "$id")
-    [[ $s == "$want" ]] && return 0
+    v=$("$@" 2>/dev/null)
+    [[ $v == "$want" ]] && return 0
     sleep 0.05
   done
-  echo "container $id: status $s, expected $want after ${timeout}s" >&2
+  echo "$what: [$v], expected [$want] after ${timeout}s" >&2
   return 1
 }
+
+# wait_status ID STATUS [TIMEOUT-SECONDS=5]
+wait_status() { poll_eq "${3:-5}" "$2" "container $1: status" status_of "$1"; }
 
 # pid_of ID: the init pid from state.
 pid_of() { rt state "$1" | jq -r .pid; }
