@@ -96,14 +96,11 @@ void quote(std::string& out, std::string_view s, bool json) {
 }  // namespace
 
 void init(const std::string& path, bool json, bool debug) {
-  Sink& s = sink();
-  s.json = json;
-  s.debug = debug;
-  if (!path.empty()) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) throw_sys("open " + path);
-    s.fd.reset(fd);
-  }
+  adopt(-1, json, debug);  // the format first: it also serves the error below
+  if (path.empty()) return;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw_sys("open " + path);
+  sink().fd.reset(fd);
 }
 
 void adopt(int fd, bool json, bool debug) {
