@@ -110,6 +110,8 @@ struct Hook {
 struct Hooks {
   std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart,
       poststop;
+  // prestart or createRuntime: hooks the runtime runs while the init waits, mounts done.
+  bool runtime_side() const { return !prestart.empty() || !create_runtime.empty(); }
 };
 
 struct Namespace {
@@ -228,9 +230,10 @@ struct Seccomp {
   std::string listener_path;
   std::string listener_metadata;
   std::vector<SeccompSyscall> syscalls;
-  // The object exactly as the document had it (compact JSON; empty for one built in code): the
-  // key of the compiled-filter cache (seccomp/cache.hpp).
-  std::string source_json;
+  // The object exactly as the document had it, in an injective binary encoding (type tags,
+  // lengths; whitespace gone; empty for one built in code): the key of the compiled-filter
+  // cache (seccomp/cache.hpp).
+  std::string source_key;
 };
 
 struct Personality {
@@ -290,7 +293,7 @@ struct Config {
 
 // Parses and validates config.json text. `source` names the file in error messages
 // ("config.json"). Unknown fields are ignored; any ociVersion 1.x is accepted. With
-// seccomp_rules false, linux.seccomp.syscalls is neither read nor checked (and source_json stays
+// seccomp_rules false, linux.seccomp.syscalls is neither read nor checked (and source_key stays
 // empty): for a text already parsed in full, by a reader that has the compiled filter.
 Config parse_config(std::string_view json, std::string_view source = "config.json",
                     bool seccomp_rules = true);

@@ -14,13 +14,23 @@
 namespace nucleus::seccomp {
 namespace {
 
-// The file name only: the whole key is stored in the file and compared byte for byte.
-std::string fnv1a_hex(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
+// The file name, and the check that a file is whole; the key itself is stored in the file and
+// compared byte for byte. Eight bytes a step (FNV-1a's byte loop was 5% of a `create`).
+std::string hash_hex(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL ^ s.size();
+  auto mix = [&h](uint64_t w) {
+    h = (h ^ w) * 1099511628211ULL;
+    h ^= h >> 29;
+  };
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    mix(w);
   }
+  uint64_t tail = 0;
+  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);
+  mix(tail);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
@@ -29,23 +39,24 @@ std::string fnv1a_hex(std::string_view s) {
 }  // namespace
 
 std::string cache_key(const oci::Seccomp& spec) {
-  if (spec.source_json.empty()) return "";
+  if (spec.source_key.empty()) return "";
   const scmp_version* v = seccomp_version();
   struct utsname u {};
   ::uname(&u);
   // The format version: bump it whenever build() makes a different program for the same profile
-  // (2: the binary tree now counts syscall names), or old entries keep serving the old program.
-  return "nucleus-oci seccomp cache 2\nlibseccomp " + std::to_string(v->major) + "." +
+  // (2: the binary tree now counts syscall names; 3: the key encodes the profile in binary, and
+  // the file hash changed), or old entries keep serving the old program.
+  return "nucleus-oci seccomp cache 3\nlibseccomp " + std::to_string(v->major) + "." +
          std::to_string(v->minor) + "." + std::to_string(v->micro) + "\nkernel " + u.release + " " +
-         u.version + "\nmachine " + u.machine + "\n" + spec.source_json;
+         u.version + "\nmachine " + u.machine + "\n" + spec.source_key;
 }
 
 Filter build_cached(const oci::Seccomp& spec, const std::string& cache_dir,
                     std::vector<std::string>* skipped) {
   std::string key = cache_key(spec);
   if (key.empty() || cache_dir.empty()) return build(spec, skipped);
-  std::string path = cache_dir + "/" + fnv1a_hex(key) + ".bpf";
-  // File: the key's length (8 bytes), the key, the serialized filter, then the FNV-1a of all
+  std::string path = cache_dir + "/" + hash_hex(key) + ".bpf";
+  // File: the key's length (8 bytes), the key, the serialized filter, then the hash_hex of all
   // that (16 hex digits): a torn or truncated file is a miss.
   try {
     std::string data = read_file(path);
@@ -53,7 +64,7 @@ Filter build_cached(const oci::Seccomp& spec, const std::string& cache_dir,
     if (data.size() > sizeof n + 16) {
       std::string_view body = std::string_view(data).substr(0, data.size() - 16);
       std::memcpy(&n, data.data(), sizeof n);
-      if (std::string_view(data).substr(data.size() - 16) == fnv1a_hex(body) && n == key.size() &&
+      if (std::string_view(data).substr(data.size() - 16) == hash_hex(body) && n == key.size() &&
           body.size() > sizeof n + n && body.substr(sizeof n, n) == key)
         if (auto f = Filter::deserialize(body.substr(sizeof n + n))) return std::move(*f);
     }
@@ -67,7 +78,7 @@ Filter build_cached(const oci::Seccomp& spec, const std::string& cache_dir,
     std::string data(reinterpret_cast<const char*>(&n), sizeof n);
     data += key;
     data += f.serialize();
-    data += fnv1a_hex(data);
+    data += hash_hex(data);
     write_file_atomic(path, data, 0600);
   } catch (const Error&) {
     // an unwritable cache only costs the next compile

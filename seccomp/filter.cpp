@@ -75,7 +75,8 @@ std::optional<Filter> Filter::deserialize(std::string_view b) {
   f.impl_->flags = static_cast<unsigned>(v[0]);
   f.impl_->notify = v[1] == 1;
   f.impl_->stub_len = v[2];
-  f.impl_->bpf.assign(b.begin() + kHeader, b.end());
+  f.impl_->bpf.resize(len);
+  std::memcpy(f.impl_->bpf.data(), b.data() + kHeader, len);
   return f;
 }
 

@@ -400,9 +400,9 @@ BOOST_AUTO_TEST_CASE(parse_without_seccomp_rules) {
   oci::Config c = oci::parse_config(kFull, "config.json", false);
   const oci::Seccomp& s = *c.linux->seccomp;
   BOOST_TEST(s.syscalls.empty());
-  BOOST_TEST(s.source_json.empty());
+  BOOST_TEST(s.source_key.empty());
   BOOST_TEST(!full.linux->seccomp->syscalls.empty());
-  BOOST_TEST(!full.linux->seccomp->source_json.empty());
+  BOOST_TEST(!full.linux->seccomp->source_key.empty());
   BOOST_TEST(s.default_action == "SCMP_ACT_ERRNO");
   BOOST_TEST(s.listener_path == "/run/seccomp.sock");
   BOOST_TEST(s.listener_metadata == "meta");

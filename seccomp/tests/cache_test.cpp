@@ -91,4 +91,19 @@ BOOST_AUTO_TEST_CASE(the_key_is_the_profile_exactly) {
              kDeny + " } }"));
 }
 
+BOOST_AUTO_TEST_CASE(the_key_tells_apart_values_that_concatenate_alike) {
+  // The key is a binary encoding with lengths and type tags: no two values share one.
+  auto with_names = [](const std::string& names) {
+    return key_of(config_with(R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":)" + names +
+                              R"(,"action":"SCMP_ACT_ERRNO"}]})"));
+  };
+  BOOST_TEST(with_names(R"(["mkdir","at"])") != with_names(R"(["mkdi","rat"])"));
+  BOOST_TEST(with_names(R"(["mkdirat"])") != with_names(R"(["mkdir","at"])"));
+  // Unknown fields are part of the profile too; 1 and 1.0 are told apart.
+  BOOST_TEST(key_of(config_with(R"({"defaultAction":"SCMP_ACT_ALLOW","x-note":1})")) !=
+             key_of(config_with(R"({"defaultAction":"SCMP_ACT_ALLOW","x-note":1.0})")));
+  BOOST_TEST(key_of(config_with(R"({"defaultAction":"SCMP_ACT_ALLOW","x-note":"1"})")) !=
+             key_of(config_with(R"({"defaultAction":"SCMP_ACT_ALLOW","x-note":1})")));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
