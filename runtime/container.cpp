@@ -431,7 +431,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   if (config_uses_idmap(cfg))
     for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
       send_to_init(SyncType::MountFd, std::to_string(index), tree.get());
-  send_to_init(SyncType::Go);
+  // Go carries what hooks and the seccomp listener are told: the init's pid and the state.
+  send_to_init(SyncType::Go,
+               std::to_string(pid) + "\n" +
+                   oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid))));
   // Where the init could not join by itself: the classic attach, while the init unshares and
   // mounts (on cgroup v1 the first write to cgroup.procs waits for an RCU grace period). The
   // init waits for CgroupJoined before its cgroup namespace, a cgroup mount and its hooks.
@@ -454,6 +457,8 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     SyncMsg m;
     if (!parent.recv(m)) init_exited();
     if (m.type == SyncType::Error) throw Error(m.payload);
+    // Only with prestart or createRuntime hooks (Hooks::runtime_side); the init has the state
+    // from Go.
     if (m.type == SyncType::Hooks) {
       crash_point("prestart");
       std::string st =
@@ -462,7 +467,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
         run_hooks(cfg.hooks->prestart, st, "prestart");
         run_hooks(cfg.hooks->create_runtime, st, "createRuntime");
       }
-      parent.send(SyncType::HooksDone, std::to_string(pid) + "\n" + st);
+      parent.send(SyncType::HooksDone);
       continue;
     }
     if (m.type == SyncType::Ready) break;

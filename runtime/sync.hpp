@@ -12,8 +12,9 @@
 namespace nucleus {
 
 enum class SyncType : uint32_t {
-  Go = 1,        // parent -> child: id maps written; continue
+  Go = 1,        // parent -> child: id maps written; continue. Create's Go: "PID\nSTATE-JSON"
   Hooks,         // child -> parent: namespaces and mounts ready; run prestart/createRuntime
+                 // (sent only when the config has such hooks)
   HooksDone,     // parent -> child
   Ready,         // child -> parent: fully created, now waiting for start
   Error,         // either way: payload is the message; the receiver fails with it

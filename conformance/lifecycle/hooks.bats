@@ -111,6 +111,31 @@ EOF2
   jq -e '.ociVersion | length > 0' <<<"$s" >/dev/null || fail "ociVersion: $s"
 }
 
+@test "container-side hooks alone (no prestart, createRuntime) get the full state, pid included" {
+  # Without runtime-side hooks the init never waits for the runtime mid-create: the state comes
+  # with Go. createContainer runs in the runtime's mount namespace view, startContainer inside.
+  cat > "$BUNDLE/rootfs/dump.sh" <<'EOF2'
+#!/bin/sh
+cat > "$1"
+EOF2
+  chmod 755 "$BUNDLE/rootfs/dump.sh"
+  update_config '.hooks = {createContainer: [{path: $p, args: ["dump.sh", $cc]}],
+                           startContainer: [{path: "/dump.sh", args: ["dump.sh", "/sc.json"]}]}' \
+    --arg p "$BUNDLE/rootfs/dump.sh" --arg cc "$BATS_TEST_TMPDIR/cc.json"
+  set_args sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  local pid s
+  pid=$(pid_of "$ID")
+  s=$(cat "$BATS_TEST_TMPDIR/cc.json")
+  expect_eq "$(jq -r '.id + " " + .status + " " + (.pid|tostring)' <<<"$s")" "$ID creating $pid" \
+    "createContainer state"
+  rt start "$ID"
+  wait_for_file "$BUNDLE/rootfs/sc.json"
+  s=$(cat "$BUNDLE/rootfs/sc.json")
+  expect_eq "$(jq -r '.id + " " + .status + " " + (.pid|tostring)' <<<"$s")" "$ID created $pid" \
+    "startContainer state"
+}
+
 @test "hooks: args (args[0] is argv0) and env are passed" {
   # busybox picks its applet from argv0: "sh" only works if args[0] became argv[0]
   update_config '.hooks.prestart = [{path: "/bin/busybox", args: ["sh", "-c", $script, "x", "a b"], env: ["HOOKVAR=hv"]}]' \

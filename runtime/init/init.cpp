@@ -89,15 +89,23 @@ std::string created_state(std::string json) {
   return json;
 }
 
-// HooksDone carries "PID\nSTATE-JSON": the init's host pid and the state hooks receive.
-void receive_state(Context& ctx) {
+// Go carries "PID\nSTATE-JSON": the init's host pid and the state hooks receive.
+void take_state(Context& ctx, const std::string& payload) {
+  auto nl = payload.find('\n');
+  if (nl == 0 || payload.empty()) return;
+  ctx.host_pid = static_cast<pid_t>(std::stol(payload.substr(0, nl)));
+  ctx.state_json = nl == std::string::npos ? "" : payload.substr(nl + 1);
+}
+
+// The runtime runs prestart and createRuntime hooks between Hooks and HooksDone. Without such
+// hooks neither side waits for the other here (both read the same config).
+void wait_for_runtime_hooks(Context& ctx) {
+  if (!ctx.config->hooks || !ctx.config->hooks->runtime_side()) return;
+  ctx.sync.send(SyncType::Hooks);
   SyncMsg m;
   if (!ctx.sync.recv(m)) throw Error("waiting for prestart hooks: the runtime exited");
   if (m.type == SyncType::Error) throw Error(m.payload);
   if (m.type != SyncType::HooksDone) throw Error("waiting for prestart hooks: unexpected message");
-  auto nl = m.payload.find('\n');
-  ctx.host_pid = static_cast<pid_t>(std::stol(m.payload.substr(0, nl)));
-  ctx.state_json = nl == std::string::npos ? "" : m.payload.substr(nl + 1);
 }
 
 std::string json_string(const std::string& s) {
@@ -143,7 +151,10 @@ void send_to_listener(Context& ctx, int notify_fd) {
       SyncMsg m;
       if (!ctx.sync.recv(m)) throw Error("waiting for the runtime: it exited");
       if (m.type == SyncType::Error) throw Error(m.payload);
-      if (m.type == SyncType::Go) break;
+      if (m.type == SyncType::Go) {
+        take_state(ctx, m.payload);
+        break;
+      }
       if (m.type == SyncType::TasksFd && m.fd) {
         self_attach({m.fd.get()});
         continue;
@@ -160,8 +171,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
       write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
     if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
     setup_rootfs(ctx);
-    ctx.sync.send(SyncType::Hooks);
-    receive_state(ctx);
+    wait_for_runtime_hooks(ctx);
     if (ctx.config->hooks)
       run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer");
     finish_rootfs(ctx);

@@ -42,8 +42,8 @@ struct Context {
   std::string cgroup_path;  // the container's cgroup, relative to the hierarchy roots
   std::map<std::string, std::string> cgroup_v1;  // controller -> mount point (for cgroup mounts)
   std::string cgroup_v2;                         // cgroup2 mount point, if any
-  std::string state_json;  // spec state for createContainer/startContainer hooks (from HooksDone)
-  pid_t host_pid = 0;      // the init's pid in the runtime's pid namespace (from HooksDone)
+  std::string state_json;     // spec state for createContainer/startContainer hooks (from Go)
+  pid_t host_pid = 0;         // the init's pid in the runtime's pid namespace (from Go)
   UniqueFd seccomp_listener;  // connected linux.seccomp.listenerPath, when set
   std::map<size_t, UniqueFd> idmap_trees;
   // The org.nucleus.landlock annotation, parsed, and its ruleset: built after pivot_root,
