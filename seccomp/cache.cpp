@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -36,6 +37,35 @@ std::string hash_hex(std::string_view s) {
   return buf;
 }
 
+// The format version: bump it whenever build() makes a different program for the same profile,
+// or the file layout or key changes (2: the binary tree counts syscall names; 3: the key encodes
+// the profile in binary, and the file hash changed). Old entries never match a new key.
+constexpr int kFormat = 3;
+// A cache miss that finds this many entries empties the directory first: one file per distinct
+// profile, so this only happens to hosts that see hundreds of profiles, and each costs one
+// compile to get back.
+constexpr size_t kMaxEntries = 256;
+
+// On a miss, before storing: entries of another format (the "format" file says which) or more
+// than kMaxEntries are removed. A reader that loses its entry meanwhile just compiles.
+void prune(const std::string& dir) {
+  std::string want = std::to_string(kFormat) + "\n", have;
+  try {
+    have = read_file(dir + "/format");
+  } catch (const Error&) {
+  }
+  std::vector<std::string> entries;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".bpf") == 0)
+      entries.push_back(e.path().string());
+  }
+  if (have == want && entries.size() < kMaxEntries) return;
+  for (const auto& e : entries) ::unlink(e.c_str());
+  write_file_atomic(dir + "/format", want, 0600);
+}
+
 }  // namespace
 
 std::string cache_key(const oci::Seccomp& spec) {
@@ -43,12 +73,10 @@ std::string cache_key(const oci::Seccomp& spec) {
   const scmp_version* v = seccomp_version();
   struct utsname u {};
   ::uname(&u);
-  // The format version: bump it whenever build() makes a different program for the same profile
-  // (2: the binary tree now counts syscall names; 3: the key encodes the profile in binary, and
-  // the file hash changed), or old entries keep serving the old program.
-  return "nucleus-oci seccomp cache 3\nlibseccomp " + std::to_string(v->major) + "." +
-         std::to_string(v->minor) + "." + std::to_string(v->micro) + "\nkernel " + u.release + " " +
-         u.version + "\nmachine " + u.machine + "\n" + spec.source_key;
+  return "nucleus-oci seccomp cache " + std::to_string(kFormat) + "\nlibseccomp " +
+         std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+         std::to_string(v->micro) + "\nkernel " + u.release + " " + u.version + "\nmachine " +
+         u.machine + "\n" + spec.source_key;
 }
 
 Filter build_cached(const oci::Seccomp& spec, const std::string& cache_dir,
@@ -74,6 +102,7 @@ Filter build_cached(const oci::Seccomp& spec, const std::string& cache_dir,
   Filter f = build(spec, skipped);
   try {
     mkdir_p(cache_dir, 0700);
+    prune(cache_dir);
     uint64_t n = key.size();
     std::string data(reinterpret_cast<const char*>(&n), sizeof n);
     data += key;

@@ -76,6 +76,35 @@ BOOST_AUTO_TEST_CASE(a_corrupt_or_foreign_cache_file_is_a_miss) {
   }
 }
 
+size_t bpf_files(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".bpf") ++n;
+  return n;
+}
+
+BOOST_AUTO_TEST_CASE(entries_of_an_older_format_go_at_the_next_miss) {
+  TempDir d;
+  nucleus::write_file_atomic(d.path + "/0123456789abcdef.bpf", "an entry of format 2", 0600);
+  cached(config_with(kDeny), d.path);  // a miss: no "format" file yet
+  BOOST_TEST(bpf_files(d.path) == 1u);
+  BOOST_TEST(nucleus::read_file(d.path + "/format") == "3\n");
+  cached(config_with(kDeny2), d.path);  // a miss of the same format keeps the first entry
+  BOOST_TEST(bpf_files(d.path) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_cache_is_emptied_at_the_next_miss) {
+  TempDir d;
+  cached(config_with(kDeny), d.path);
+  for (int i = 0; i < 300; ++i)
+    nucleus::write_file_atomic(d.path + "/filler" + std::to_string(i) + ".bpf", "x", 0600);
+  cached(config_with(kDeny2), d.path);
+  BOOST_TEST(bpf_files(d.path) == 1u);  // the new entry alone
+  // and a hit still works after that
+  BOOST_TEST(cached(config_with(kDeny2), d.path).export_bpf() ==
+             cached(config_with(kDeny2), d.path).export_bpf());
+}
+
 std::string key_of(const std::string& text) {
   nucleus::oci::Config cfg = nucleus::oci::parse_config(text, "config.json");
   return cfg.linux && cfg.linux->seccomp ? sc::cache_key(*cfg.linux->seccomp) : "";
