@@ -99,12 +99,20 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
   // v1 (and hybrid): a tmpfs holding one directory per hierarchy.
   UniqueFd d = mkdir_all_in_root(rootfd, dest);
   do_mount("tmpfs", fd_path(d.get()), "tmpfs", base, "mode=755", "mount tmpfs on " + dest);
+  // The tmpfs just mounted is empty and only this init sees it: its directories are made and
+  // opened relative to its root (two syscalls each instead of a walk from the rootfs).
+  UniqueFd tmpfs = open_in_root(rootfd, dest, O_PATH | O_DIRECTORY);
+  auto subdir = [&](const std::string& name) {
+    if (::mkdirat(tmpfs.get(), name.c_str(), 0755) < 0 && errno != EEXIST)
+      throw_sys("mkdir " + dest + "/" + name + " in the container rootfs");
+    return open_in_root(tmpfs.get(), name, O_PATH | O_DIRECTORY);
+  };
   std::map<std::string, std::vector<std::string>> by_mountpoint;
   for (const auto& [ctrl, mp] : ctx.cgroup_v1) by_mountpoint[mp].push_back(ctrl);
   for (const auto& [mp, ctrls] : by_mountpoint) {
     std::string name = mp.substr(mp.rfind('/') + 1);
     std::string sub = dest + "/" + name;
-    UniqueFd s = mkdir_all_in_root(rootfd, sub);
+    UniqueFd s = subdir(name);
     bool named = ctrls.size() == 1 && ctrls[0].rfind("name=", 0) == 0;
     if (cgroupns) {
       std::string opts;
@@ -118,14 +126,12 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       bind_remount(fd_path(again.get()), base | (o.flags & MS_RDONLY), 0, sub);
     }
     // Co-mounted controllers ("cpu,cpuacct") get a symlink per controller.
-    if (name.find(',') != std::string::npos) {
-      UniqueFd dir = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
-      for (const auto& c : ctrls) ::symlinkat(name.c_str(), dir.get(), c.c_str());
-    }
+    if (name.find(',') != std::string::npos)
+      for (const auto& c : ctrls) ::symlinkat(name.c_str(), tmpfs.get(), c.c_str());
   }
   if (!ctx.cgroup_v2.empty()) {
     std::string sub = dest + "/unified";
-    UniqueFd s = mkdir_all_in_root(rootfd, sub);
+    UniqueFd s = subdir("unified");
     if (cgroupns)
       do_mount("cgroup2", fd_path(s.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
                "mount cgroup2 on " + sub);
@@ -224,8 +230,14 @@ constexpr DefaultDevice kDefaultDevices[] = {
     {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
-void make_device(Context& ctx, int rootfd, const std::string& path, char type, unsigned major,
-                 unsigned minor, unsigned mode, uint32_t uid, uint32_t gid) {
+// The directory of the last device made, kept open: the devices are mostly all in /dev.
+struct DeviceDir {
+  std::string path;
+  UniqueFd fd;  // O_PATH serves the *at calls
+};
+
+void make_device(Context& ctx, int rootfd, DeviceDir& cache, const std::string& path, char type,
+                 unsigned major, unsigned minor, unsigned mode, uint32_t uid, uint32_t gid) {
   std::string clean = clean_path(path);
   if (in_user_namespace(ctx)) {
     // mknod is not allowed in a user namespace: bind the host's node instead.
@@ -236,16 +248,25 @@ void make_device(Context& ctx, int rootfd, const std::string& path, char type, u
   size_t slash = clean.rfind('/');
   std::string dir = slash == 0 ? "/" : clean.substr(0, slash);
   std::string name = clean.substr(slash + 1);
-  UniqueFd dfd = mkdir_all_in_root(rootfd, dir);  // an O_PATH fd serves the *at calls
+  if (!cache.fd || cache.path != dir) {
+    cache.fd = mkdir_all_in_root(rootfd, dir);
+    cache.path = dir;
+  }
+  int dfd = cache.fd.get();
   mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-  ::unlinkat(dfd.get(), name.c_str(), 0);
-  if (::mknodat(dfd.get(), name.c_str(), kind | (mode & 07777), makedev(major, minor)) < 0)
-    throw_sys("mknod " + clean);
-  if (::fchownat(dfd.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-    throw_sys("chown " + clean);
-  // mknod applies the umask: set the mode exactly.
-  if (::fchmodat(dfd.get(), name.c_str(), mode & 07777, 0) < 0) throw_sys("chmod " + clean);
+  // The umask is 0 here (setup_dev): the mode is exactly the one asked for.
+  int r = ::mknodat(dfd, name.c_str(), kind | (mode & 07777), makedev(major, minor));
+  if (r < 0 && errno == EEXIST && ::unlinkat(dfd, name.c_str(), 0) == 0)
+    r = ::mknodat(dfd, name.c_str(), kind | (mode & 07777), makedev(major, minor));
+  if (r < 0) throw_sys("mknod " + clean);
+  if (::fchownat(dfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) throw_sys("chown " + clean);
 }
+
+// umask(0) for the scope: mknod applies the umask, and device modes are exact.
+struct ZeroUmask {
+  mode_t old = ::umask(0);
+  ~ZeroUmask() { ::umask(old); }
+};
 
 bool needs_dev_setup(const oci::Config& cfg) {
   for (const auto& m : cfg.mounts) {
@@ -259,15 +280,19 @@ bool needs_dev_setup(const oci::Config& cfg) {
 void setup_dev(Context& ctx, int rootfd) {
   const oci::Config& cfg = *ctx.config;
   std::set<std::string> done;
-  for (const auto& d : cfg.linux->devices) {
-    make_device(ctx, rootfd, d.path, d.type.empty() ? 'c' : d.type[0],
-                static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
-                d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0));
-    done.insert(clean_path(d.path));
-  }
-  for (const auto& d : kDefaultDevices) {
-    if (done.count(d.path)) continue;
-    make_device(ctx, rootfd, d.path, 'c', d.major, d.minor, 0666, 0, 0);
+  {
+    ZeroUmask zero;
+    DeviceDir cache;
+    for (const auto& d : cfg.linux->devices) {
+      make_device(ctx, rootfd, cache, d.path, d.type.empty() ? 'c' : d.type[0],
+                  static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
+                  d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0));
+      done.insert(clean_path(d.path));
+    }
+    for (const auto& d : kDefaultDevices) {
+      if (done.count(d.path)) continue;
+      make_device(ctx, rootfd, cache, d.path, 'c', d.major, d.minor, 0666, 0, 0);
+    }
   }
   UniqueFd dev = open_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY);
   struct Link {
