@@ -299,7 +299,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   // what to remove.
   rec.cgroup = cg->serialize_planned();
   Store::save(dir.get(), rec);
-  write_file_atomic(store.dir(o.id) + "/config.json", text, 0600);
+  write_file_atomic_at(dir.get(), "config.json", text, 0600);
   if (::mkfifoat(dir.get(), "exec.fifo", 0622) < 0) throw_sys("mkfifo exec.fifo");
   ::fchmodat(dir.get(), "exec.fifo", 0622, 0);
   crash_point("state-dir");

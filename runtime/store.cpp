@@ -179,8 +179,7 @@ void Store::save(int dirfd, const ContainerRecord& r) {
   put(w, "cgroup", r.cgroup);
   put_map(w, "annotations", r.annotations);
   w.EndObject();
-  std::string path = "/proc/self/fd/" + std::to_string(dirfd) + "/state.json";
-  write_file_atomic(path, std::string_view(sb.GetString(), sb.GetSize()), 0600);
+  write_file_atomic_at(dirfd, "state.json", std::string_view(sb.GetString(), sb.GetSize()), 0600);
 }
 
 ContainerRecord Store::load(int dirfd, const std::string& id) {

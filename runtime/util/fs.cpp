@@ -63,21 +63,28 @@ void write_file(const std::string& path, std::string_view data) {
 }
 
 void write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
+  write_file_atomic_at(AT_FDCWD, path, data, mode);
+}
+
+void write_file_atomic_at(int dirfd, const std::string& path, std::string_view data,
+                          unsigned mode) {
   // A name of this process's own: writers of the same file (seccomp cache entries, trace
   // files) may run in parallel, and each must rename a whole file into place.
   std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";
   {
-    UniqueFd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) throw_sys("open " + tmp);
+    UniqueFd f(fd);
     try {
-      write_all(fd.get(), data, tmp);
+      write_all(f.get(), data, tmp);
     } catch (const Error&) {
-      ::unlink(tmp.c_str());
+      ::unlinkat(dirfd, tmp.c_str(), 0);
       throw;
     }
   }
-  if (::rename(tmp.c_str(), path.c_str()) < 0) {
+  if (::renameat(dirfd, tmp.c_str(), dirfd, path.c_str()) < 0) {
     int e = errno;
-    ::unlink(tmp.c_str());
+    ::unlinkat(dirfd, tmp.c_str(), 0);
     throw_sys("rename " + tmp + " to " + path, e);
   }
 }

@@ -19,6 +19,9 @@ void write_all(int fd, std::string_view data, const std::string& shown);
 void write_file(const std::string& path, std::string_view data);
 // Creates or replaces path atomically (temp file in the same dir + rename), with mode.
 void write_file_atomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+// The same relative to a directory fd (no /proc/self/fd path walk; `path` is a plain name there).
+void write_file_atomic_at(int dirfd, const std::string& path, std::string_view data,
+                          unsigned mode = 0644);
 // open(2) that throws; O_CLOEXEC is always added.
 UniqueFd open_fd(const std::string& path, int flags, unsigned mode = 0);
 UniqueFd open_fd_at(int dirfd, const std::string& path, int flags, unsigned mode = 0);
