@@ -1,7 +1,9 @@
 // config.json: the top level, mounts, hooks, and the semantic checks of validate().
 #include "oci/config.hpp"
 
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 
 #include "oci/json_reader.hpp"
 
@@ -15,19 +17,141 @@ const Namespace* Linux::find_namespace(std::string_view type) const {
 
 namespace detail {
 
-void parse_document(rapidjson::Document& d, std::string_view json, const Reader& r) {
+namespace {
+
+// Iterative: a hostile "[[[[..." cannot exhaust the stack.
+// Validated UTF-8: JSON text is UTF-8, and bad bytes must not reach sethostname or paths.
+constexpr unsigned kParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+void check_text(std::string_view json, const Reader& r) {
   if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) r.fail("", "empty file");
   // RapidJSON stops at a NUL byte, which would hide whatever follows it; JSON text has none.
   if (size_t nul = json.find('\0'); nul != std::string_view::npos)
     r.fail("", "invalid JSON at offset " + std::to_string(nul) + ": unexpected NUL byte");
-  // Iterative: a hostile "[[[[..." cannot exhaust the stack.
-  // Validated UTF-8: JSON text is UTF-8, and bad bytes must not reach sethostname or paths.
-  d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(),
-                                                                                  json.size());
-  if (d.HasParseError())
-    r.fail("", "invalid JSON at offset " + std::to_string(d.GetErrorOffset()) + ": " +
-                   rapidjson::GetParseError_En(d.GetParseError()));
+}
+
+void check_result(const rapidjson::Document& d, const rapidjson::ParseResult& res,
+                  const Reader& r) {
+  if (res.IsError())
+    r.fail("", "invalid JSON at offset " + std::to_string(res.Offset()) + ": " +
+                   rapidjson::GetParseError_En(res.Code()));
   if (!d.IsObject()) r.fail("", "must be a JSON object");
+}
+
+// The Document's own handler, plus where linux.seccomp.syscalls starts and ends in the text.
+using Stream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+struct SpanHandler {
+  rapidjson::Document& d;
+  const Stream& is;
+  std::string_view text;
+  int depth = 0;
+  // Whether the current key at depth 1 is "linux", at depth 2 (in it) "seccomp", at depth 3 (in
+  // that) "syscalls"; and how often each was seen.
+  bool in_linux = false, in_seccomp = false, at_syscalls = false;
+  int linux_keys = 0, seccomp_keys = 0, syscalls_keys = 0;
+  int syscalls_depth = -1;
+  TextSpan span;
+
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    std::string_view k(s, n);
+    at_syscalls = false;
+    if (depth == 1) {
+      in_linux = k == "linux";
+      linux_keys += in_linux;
+    } else if (depth == 2 && in_linux) {
+      in_seccomp = k == "seccomp";
+      seccomp_keys += in_seccomp;
+    } else if (depth == 3 && in_linux && in_seccomp) {
+      at_syscalls = k == "syscalls";
+      syscalls_keys += at_syscalls;
+    }
+    return d.Key(s, n, copy);
+  }
+  bool StartObject() {
+    ++depth;
+    at_syscalls = false;
+    return d.StartObject();
+  }
+  bool EndObject(rapidjson::SizeType n) {
+    if (depth == 2) in_linux = false;
+    if (depth == 3) in_seccomp = false;
+    --depth;
+    return d.EndObject(n);
+  }
+  bool StartArray() {
+    if (at_syscalls && depth == 3) {
+      syscalls_depth = depth;
+      span.begin = is.Tell();
+    }
+    at_syscalls = false;
+    ++depth;
+    return d.StartArray();
+  }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth;
+    if (depth == syscalls_depth) {
+      span.end = is.Tell();
+      syscalls_depth = -1;
+    }
+    return d.EndArray(n);
+  }
+  bool Null() { return value(d.Null()); }
+  bool Bool(bool b) { return value(d.Bool(b)); }
+  bool Int(int i) { return value(d.Int(i)); }
+  bool Uint(unsigned u) { return value(d.Uint(u)); }
+  bool Int64(int64_t i) { return value(d.Int64(i)); }
+  bool Uint64(uint64_t u) { return value(d.Uint64(u)); }
+  bool Double(double x) { return value(d.Double(x)); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return value(d.RawNumber(s, n, copy));
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    return value(d.String(s, n, copy));
+  }
+  bool value(bool ok) {
+    at_syscalls = false;
+    return ok;
+  }
+
+  // The span, if the path appeared once and the text at its ends is a '[' and a ']'. The
+  // iterative parser reports the brackets before it takes them; either way is accepted.
+  TextSpan result() const {
+    if (linux_keys != 1 || seccomp_keys != 1 || syscalls_keys != 1 || span.empty()) return {};
+    TextSpan s = span;
+    if (s.begin < text.size() && text[s.begin] != '[' && s.begin > 0 && text[s.begin - 1] == '[')
+      --s.begin;
+    if (s.end < text.size() && text[s.end] == ']') ++s.end;
+    if (s.begin >= text.size() || text[s.begin] != '[' || s.end == 0 || s.end > text.size() ||
+        text[s.end - 1] != ']' || s.end <= s.begin)
+      return {};
+    return s;
+  }
+};
+
+}  // namespace
+
+void parse_document(rapidjson::Document& d, std::string_view json, const Reader& r) {
+  check_text(json, r);
+  d.Parse<kParseFlags>(json.data(), json.size());
+  check_result(d, d, r);
+}
+
+void parse_document(rapidjson::Document& d, std::string_view json, const Reader& r,
+                    TextSpan& seccomp_syscalls) {
+  check_text(json, r);
+  rapidjson::MemoryStream ms(json.data(), json.size());
+  Stream is(ms);
+  SpanHandler h{d, is, json};
+  rapidjson::ParseResult res;
+  auto generate = [&](rapidjson::Document&) {
+    rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader;
+    res = reader.Parse<kParseFlags>(is, h);
+    return !res.IsError();
+  };
+  d.Populate(generate);
+  check_result(d, res, r);
+  seccomp_syscalls = h.result();
 }
 
 Hook parse_hook(const Value& v, const std::string& path, const Reader& r) {
@@ -125,10 +249,28 @@ Config parse_config(std::string_view json, std::string_view source, bool seccomp
   detail::Reader r(source);
   r.seccomp_rules = seccomp_rules;
   rapidjson::Document d;
-  detail::parse_document(d, json, r);
+  detail::TextSpan syscalls;
+  detail::parse_document(d, json, r, syscalls);
   Config c = detail::parse_config_value(d, r);
   validate(c, source);
+  if (c.linux && c.linux->seccomp && !syscalls.empty()) {
+    c.linux->seccomp->syscalls_begin = syscalls.begin;
+    c.linux->seccomp->syscalls_end = syscalls.end;
+  }
   return c;
+}
+
+std::string without_seccomp_rules(std::string_view json, const Config& parsed) {
+  const Seccomp* s = parsed.linux && parsed.linux->seccomp ? &*parsed.linux->seccomp : nullptr;
+  if (!s || s->syscalls_end <= s->syscalls_begin || s->syscalls_end > json.size() ||
+      json[s->syscalls_begin] != '[' || json[s->syscalls_end - 1] != ']')
+    return std::string(json);
+  std::string out;
+  out.reserve(json.size() - (s->syscalls_end - s->syscalls_begin) + 2);
+  out.append(json.substr(0, s->syscalls_begin));
+  out += "[]";
+  out.append(json.substr(s->syscalls_end));
+  return out;
 }
 
 Process parse_process(std::string_view json, std::string_view source) {

@@ -157,6 +157,16 @@ class Reader {
 // Parses text into a document; invalid JSON names the offset.
 void parse_document(rapidjson::Document& d, std::string_view json, const Reader& r);
 
+// A byte range [begin, end) of the parsed text; empty when unknown.
+struct TextSpan {
+  size_t begin = 0, end = 0;
+  bool empty() const { return end <= begin; }
+};
+// parse_document, and where the value of linux.seccomp.syscalls is in the text: set only when
+// that path (and each key on it) appears exactly once.
+void parse_document(rapidjson::Document& d, std::string_view json, const Reader& r,
+                    TextSpan& seccomp_syscalls);
+
 // Per-object parsers, shared by config.json, process.json and resources.json.
 Process parse_process_value(const Value& v, const std::string& path, const Reader& r);
 Resources parse_resources_value(const Value& v, const std::string& path, const Reader& r);

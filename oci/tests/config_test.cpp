@@ -394,6 +394,49 @@ BOOST_AUTO_TEST_CASE(process_json_errors_are_rooted_at_the_object) {
   BOOST_TEST(error_of([] { oci::parse_process("[]"); }) == "process.json: must be a JSON object");
 }
 
+// The text the init gets: linux.seccomp.syscalls cut out, everything else byte for byte.
+BOOST_AUTO_TEST_CASE(the_init_text_leaves_out_the_seccomp_rules) {
+  oci::Config full = oci::parse_config(kFull);
+  std::string cut = oci::without_seccomp_rules(kFull, full);
+  BOOST_TEST(cut.size() < std::string(kFull).size());
+  BOOST_TEST(cut.find("\"syscalls\": []") != std::string::npos);
+  oci::Config c = oci::parse_config(cut, "config.json", false);
+  oci::Config all_but_rules = oci::parse_config(kFull, "config.json", false);
+  BOOST_TEST(c.linux->seccomp->default_action == all_but_rules.linux->seccomp->default_action);
+  BOOST_TEST(c.linux->seccomp->listener_metadata == "meta");
+  BOOST_TEST(c.mounts.size() == all_but_rules.mounts.size());
+  BOOST_TEST(c.process->args == all_but_rules.process->args);
+  BOOST_TEST(c.annotations == all_but_rules.annotations);
+  BOOST_TEST(oci::parse_config(cut).linux->seccomp->syscalls.empty());
+
+  // Spaces around the brackets, an unknown "seccomp" elsewhere, nested arrays in the rules.
+  const std::string spaced =
+      R"({"ociVersion":"1.0.2","process":{"args":["x"],"cwd":"/","seccomp":{"syscalls":[1]}},)"
+      R"("linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls" :  [ {"names":["a","b"],)"
+      R"("action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"}]} ] ,)"
+      R"("architectures":["SCMP_ARCH_X86_64"]}}})";
+  std::string cut2 = oci::without_seccomp_rules(spaced, oci::parse_config(spaced));
+  BOOST_TEST(
+      cut2 ==
+      R"({"ociVersion":"1.0.2","process":{"args":["x"],"cwd":"/","seccomp":{"syscalls":[1]}},)"
+      R"("linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls" :  [] ,)"
+      R"("architectures":["SCMP_ARCH_X86_64"]}}})");
+
+  // A key given twice (the last one counts): the text is left whole.
+  for (const std::string& twice :
+       {std::string(R"({"ociVersion":"1.0.2","linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW",)"
+                    R"("syscalls":[],"syscalls":[{"names":["a"],"action":"SCMP_ACT_ERRNO"}]}}})"),
+        std::string(R"({"ociVersion":"1.0.2","linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW",)"
+                    R"("syscalls":[{"names":["a"],"action":"SCMP_ACT_ERRNO"}]},)"
+                    R"("seccomp":{"defaultAction":"SCMP_ACT_ALLOW"}}})"),
+        std::string(R"({"ociVersion":"1.0.2","linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW",)"
+                    R"("syscalls":[{"names":["a"],"action":"SCMP_ACT_ERRNO"}]}},"linux":{}})")})
+    BOOST_TEST(oci::without_seccomp_rules(twice, oci::parse_config(twice)) == twice);
+  // No seccomp, or rules that are not an array: nothing to cut.
+  const std::string none = R"({"ociVersion":"1.0.2","linux":{}})";
+  BOOST_TEST(oci::without_seccomp_rules(none, oci::parse_config(none)) == none);
+}
+
 // The init's second reading: everything but linux.seccomp.syscalls (it has the compiled filter).
 BOOST_AUTO_TEST_CASE(parse_without_seccomp_rules) {
   oci::Config full = oci::parse_config(kFull);
