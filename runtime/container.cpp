@@ -356,7 +356,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   // cgroup.procs write, no RCU grace period (runtime/attach.hpp).
   FastAttach fast = FastAttach::open_unified(*cg);
   std::optional<init::InitExec> init_exec;
-  if (sealed_init) init_exec.emplace(ctx, sealed_init.get(), text, parent.fd());
+  // The init reads the config again without the seccomp rules (it gets the compiled filter):
+  // most of a Docker-like config's bytes, cut out of its copy.
+  if (sealed_init)
+    init_exec.emplace(ctx, sealed_init.get(), oci::without_seccomp_rules(text, cfg), parent.fd());
   const auto flags = static_cast<unsigned long>(ctx.clone_flags);
   long pid =
       init_exec ? fast.spawn(flags, &init::InitExec::child_entry, &*init_exec) : fast.clone(flags);

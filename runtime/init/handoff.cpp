@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -57,11 +58,13 @@ class Reader {
     pos_ += sizeof v;
     return v;
   }
-  std::string str() {
+  std::string str() { return std::string(view()); }
+  // Valid as long as the input is.
+  std::string_view view() {
     int64_t n = num();
     if (n < 0) throw Error("init: corrupt handoff");
     need(static_cast<size_t>(n));
-    std::string s(in_.substr(pos_, static_cast<size_t>(n)));
+    std::string_view s = in_.substr(pos_, static_cast<size_t>(n));
     pos_ += static_cast<size_t>(n);
     return s;
   }
@@ -172,12 +175,21 @@ void run_from_handoff(const char* fd_arg) {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     crash_point("init-loaded");
     if (!exe_is_sealed()) throw Error("init: refusing to run from an unsealed binary");
-    // The runtime wrote it through this same open file: read from the start.
-    if (::lseek(mem.get(), 0, SEEK_SET) < 0) throw_sys("init: rewind the handoff");
-    std::string blob = read_all(mem.get(), "the init handoff");
+    // Mapped, not read: the config text and the filter are used in place (a read copied ~20 KB
+    // into fresh heap pages, 60 us of the init's critical path).
+    struct stat st;
+    if (::fstat(mem.get(), &st) < 0) throw_sys("init: stat the handoff");
+    const size_t size = static_cast<size_t>(st.st_size);
+    void* map = size ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, mem.get(), 0) : MAP_FAILED;
+    if (map == MAP_FAILED) throw_sys("init: map the handoff", size ? errno : EINVAL);
     mem.reset();
-    Reader r(blob);
-    std::string text = r.str();
+    struct Unmap {
+      void* p;
+      size_t n;
+      ~Unmap() { ::munmap(p, n); }
+    } unmap{map, size};
+    Reader r(std::string_view(static_cast<const char*>(map), size));
+    std::string_view text = r.view();
     ctx.id = r.str();
     ctx.bundle = r.str();
     ctx.rootfs = r.str();
@@ -203,7 +215,7 @@ void run_from_handoff(const char* fd_arg) {
       ctx.joins.push_back(std::move(j));
     }
     bool has_seccomp = r.num() != 0;
-    std::string filter = r.str();
+    std::string_view filter = r.view();
     if (has_seccomp) {
       auto f = seccomp::Filter::deserialize(filter);
       if (!f) throw Error("init: corrupt seccomp filter in the handoff");
