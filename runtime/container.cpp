@@ -397,9 +397,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   };
   // A send fails when the init is gone (its exec failed, say): its own error is the one to
   // report.
-  auto send_to_init = [&](SyncType type, std::string_view payload = {}, int fd = -1) {
+  auto send_to_init = [&](SyncType type, std::string_view payload = {},
+                          const std::vector<int>& fds = {}) {
     try {
-      parent.send(type, payload, fd);
+      parent.send(type, payload, fds);
     } catch (const Error&) {
       parent.throw_peer_error();
       init_exited();
@@ -414,8 +415,13 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
       log::debug(std::string("cgroup v1 self-attach unavailable (") + e.what() + ")");
       attached = false;
     }
-    if (attached)
-      for (const auto& t : tasks) send_to_init(SyncType::TasksFd, {}, t.get());
+    // All in one message (SyncChannel::kMaxFds is far above the ~12 v1 hierarchies there are).
+    for (size_t i = 0; attached && i < tasks.size(); i += SyncChannel::kMaxFds) {
+      std::vector<int> fds;
+      for (size_t j = i; j < tasks.size() && j < i + SyncChannel::kMaxFds; ++j)
+        fds.push_back(tasks[j].get());
+      send_to_init(SyncType::TasksFd, {}, fds);
+    }
   }
   fast.close();
   ctx.sync.close();
@@ -433,7 +439,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   Store::save(dir.get(), rec);
   if (config_uses_idmap(cfg))
     for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
-      send_to_init(SyncType::MountFd, std::to_string(index), tree.get());
+      send_to_init(SyncType::MountFd, std::to_string(index), {tree.get()});
   // Go carries what hooks and the seccomp listener are told: the init's pid and the state.
   send_to_init(SyncType::Go,
                std::to_string(pid) + "\n" +

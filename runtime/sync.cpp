@@ -18,6 +18,11 @@ void SyncChannel::make_pair(SyncChannel& parent, SyncChannel& child) {
 }
 
 void SyncChannel::send(SyncType type, std::string_view payload, int fd) {
+  send(type, payload, fd >= 0 ? std::vector<int>{fd} : std::vector<int>{});
+}
+
+void SyncChannel::send(SyncType type, std::string_view payload, const std::vector<int>& fds) {
+  if (fds.size() > kMaxFds) throw Error("init sync channel: too many fds for one message");
   std::string buf(sizeof(uint32_t), '\0');
   uint32_t t = static_cast<uint32_t>(type);
   std::memcpy(buf.data(), &t, sizeof t);
@@ -26,16 +31,16 @@ void SyncChannel::send(SyncType type, std::string_view payload, int fd) {
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
-  if (fd >= 0) {
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  if (!fds.empty()) {
     std::memset(cbuf, 0, sizeof cbuf);
     msg.msg_control = cbuf;
-    msg.msg_controllen = sizeof cbuf;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
   }
   for (;;) {
     ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
@@ -45,14 +50,17 @@ void SyncChannel::send(SyncType type, std::string_view payload, int fd) {
 }
 
 bool SyncChannel::recv(SyncMsg& msg) {
-  std::vector<char> buf(65536);
+  // One buffer per channel: a fresh zeroed 64 KiB per message was a memset and new pages each
+  // time, a dozen times on the init's critical path.
+  std::vector<char>& buf = buf_;
+  if (buf.empty()) buf.resize(65536);
   bool reset_seen = false;
   for (;;) {
     iovec iov{buf.data(), buf.size()};
     msghdr hdr{};
     hdr.msg_iov = &iov;
     hdr.msg_iovlen = 1;
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * kMaxFds)];
     hdr.msg_control = cbuf;
     hdr.msg_controllen = sizeof cbuf;
     ssize_t n = ::recvmsg(fd_.get(), &hdr, MSG_CMSG_CLOEXEC);
@@ -72,12 +80,20 @@ bool SyncChannel::recv(SyncMsg& msg) {
     msg.type = static_cast<SyncType>(t);
     msg.payload.assign(buf.data() + sizeof t, static_cast<size_t>(n) - sizeof t);
     msg.fd.reset();
-    if (cmsghdr* c = CMSG_FIRSTHDR(&hdr);
-        c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      msg.fd.reset(fd);
+    msg.more.clear();
+    for (cmsghdr* c = CMSG_FIRSTHDR(&hdr); c; c = CMSG_NXTHDR(&hdr, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        if (!msg.fd)
+          msg.fd.reset(fd);
+        else
+          msg.more.emplace_back(fd);
+      }
     }
+    if (hdr.msg_flags & MSG_CTRUNC) throw Error("init sync channel: fds truncated");
     return true;
   }
 }

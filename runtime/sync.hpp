@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/util/fd.hpp"
 
@@ -21,13 +22,14 @@ enum class SyncType : uint32_t {
   MountFd,       // parent -> child: a prepared (idmapped) mount tree; payload = mount index
   CgroupJoined,  // parent -> child: the init is in its cgroup (sent after Go: the cgroup v1
                  // attach waits ~10 ms for an RCU grace period, overlapped with the init's work)
-  TasksFd,       // parent -> child, before Go: a v1 "tasks" file to write "0" to (attach.hpp)
+  TasksFd,       // parent -> child, before Go: the v1 "tasks" files to write "0" to (attach.hpp)
 };
 
 struct SyncMsg {
   SyncType type;
   std::string payload;
-  UniqueFd fd;  // passed with SCM_RIGHTS (MountFd)
+  UniqueFd fd;                 // the first fd passed with SCM_RIGHTS (MountFd, TasksFd)
+  std::vector<UniqueFd> more;  // the others (TasksFd: one per v1 hierarchy, in one message)
 };
 
 class SyncChannel {
@@ -38,6 +40,9 @@ class SyncChannel {
   static void make_pair(SyncChannel& parent, SyncChannel& child);
 
   void send(SyncType type, std::string_view payload = {}, int fd = -1);
+  // With several fds (at most kMaxFds) in one message.
+  void send(SyncType type, std::string_view payload, const std::vector<int>& fds);
+  static constexpr size_t kMaxFds = 32;
   // Blocks for the next message. Peer gone -> returns false.
   bool recv(SyncMsg& msg);
   // Receives the next message and requires it to be `want`; an Error message is rethrown as
@@ -51,6 +56,7 @@ class SyncChannel {
 
  private:
   UniqueFd fd_;
+  std::vector<char> buf_;  // the receive buffer, made once (64 KiB)
 };
 
 }  // namespace nucleus

@@ -156,7 +156,9 @@ void send_to_listener(Context& ctx, int notify_fd) {
         break;
       }
       if (m.type == SyncType::TasksFd && m.fd) {
-        self_attach({m.fd.get()});
+        std::vector<int> tasks = {m.fd.get()};
+        for (const auto& f : m.more) tasks.push_back(f.get());
+        self_attach(tasks);
         continue;
       }
       if (m.type != SyncType::MountFd || !m.fd) throw Error("waiting for the runtime: bad message");
