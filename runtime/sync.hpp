@@ -23,6 +23,8 @@ enum class SyncType : uint32_t {
   CgroupJoined,  // parent -> child: the init is in its cgroup (sent after Go: the cgroup v1
                  // attach waits ~10 ms for an RCU grace period, overlapped with the init's work)
   TasksFd,       // parent -> child, before Go: the v1 "tasks" files to write "0" to (attach.hpp)
+  NetnsFd,       // parent -> child, before Go: the new network namespace to join instead of
+                 // unsharing one (init::NetnsPrep made it)
 };
 
 struct SyncMsg {

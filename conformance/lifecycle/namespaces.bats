@@ -29,6 +29,20 @@ traversable_bundle() {
   done
 }
 
+@test "two containers get two new network namespaces, neither the runtime's" {
+  # create makes the new network namespace on a thread of its own and hands it to the init
+  # (init::NetnsPrep): it must be fresh for each container and not the one create runs in.
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  rt run -d --bundle "$BUNDLE" "$ID-2"
+  local a b
+  a=$(ns_of "$(pid_of "$ID")" net)
+  b=$(ns_of "$(pid_of "$ID-2")" net)
+  [[ $a != "$b" ]] || fail "both containers are in $a"
+  [[ $a != "$(ns_of $$ net)" && $b != "$(ns_of $$ net)" ]] || fail "a container has the host's"
+  rt delete -f "$ID-2"
+}
+
 @test "uts namespace: hostname is private" {
   update_config '.hostname = "uts-private"'
   run_in_container 'hostname'

@@ -161,6 +161,15 @@ void send_to_listener(Context& ctx, int notify_fd) {
         self_attach(tasks);
         continue;
       }
+      if (m.type == SyncType::NetnsFd && m.fd) {
+        NamespaceJoin j;
+        j.clone_flag = CLONE_NEWNET;
+        j.type = "network";
+        j.fd = std::move(m.fd);
+        ctx.joins.push_back(std::move(j));
+        ctx.unshare_flags &= ~CLONE_NEWNET;
+        continue;
+      }
       if (m.type != SyncType::MountFd || !m.fd) throw Error("waiting for the runtime: bad message");
       ctx.idmap_trees[std::stoul(m.payload)] = std::move(m.fd);
     }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <cstring>
 
+#include "runtime/log.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -70,6 +71,33 @@ void write_id_maps(pid_t pid, const oci::Linux& linux) {
 }
 
 namespace {
+void bring_up_loopback();
+}  // namespace
+
+NetnsPrep::~NetnsPrep() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void NetnsPrep::start() {
+  thread_ = std::thread([this] {
+    try {
+      // Only this thread moves: unshare(CLONE_NEWNET) is per task.
+      if (::unshare(CLONE_NEWNET) < 0) throw_sys("unshare the network namespace");
+      bring_up_loopback();
+      fd_ = open_fd("/proc/thread-self/ns/net", O_RDONLY);
+    } catch (const std::exception& e) {
+      error_ = e.what();
+    }
+  });
+}
+
+UniqueFd NetnsPrep::take() {
+  if (thread_.joinable()) thread_.join();
+  if (!error_.empty()) log::debug("network namespace made by the init instead: " + error_);
+  return std::move(fd_);
+}
+
+namespace {
 
 void bring_up_loopback() {
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -124,9 +152,9 @@ void setup_namespaces(Context& ctx) {
     UniqueFd t = open_fd("/proc/self/ns/time_for_children", O_RDONLY);
     if (::setns(t.get(), CLONE_NEWTIME) < 0) throw_sys("enter the new time namespace");
   }
-  // A new network namespace starts with lo down: bring it up, as runc does.
-  const oci::Namespace* net = linux.find_namespace("network");
-  if (net && net->path.empty()) bring_up_loopback();
+  // A new network namespace starts with lo down: bring it up, as runc does (the runtime's
+  // NetnsPrep did it already for the one it made).
+  if (ctx.unshare_flags & CLONE_NEWNET) bring_up_loopback();
 }
 
 }  // namespace nucleus::init

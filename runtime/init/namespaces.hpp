@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <thread>
 
 #include "oci/config.hpp"
 #include "runtime/init/init.hpp"
@@ -14,6 +15,30 @@ const std::vector<std::string>& namespace_types();
 
 // Fills ctx.clone_flags / unshare_flags / joins from linux.namespaces (opening every path).
 void plan_namespaces(const oci::Linux& linux, Context& ctx);
+
+// Parent side: a new network namespace made by a helper thread of the runtime while the init
+// loads and the runtime makes the v1 cgroups (making one is ~0.5 ms of kernel work: every pernet
+// subsystem's init), with lo up. The runtime sends it to the init (SyncType::NetnsFd) before
+// Go, and the init joins it instead of unsharing one: the same namespace it would have made
+// (owned by the same user namespace, the runtime's). Not for configs with a new user namespace.
+// Started after the sealed view: making an overlay mount while a network namespace is being
+// made on the other CPU was 3-5x slower here (hack/bench/README.md).
+class NetnsPrep {
+ public:
+  NetnsPrep() = default;
+  NetnsPrep(const NetnsPrep&) = delete;
+  NetnsPrep& operator=(const NetnsPrep&) = delete;
+  ~NetnsPrep();
+  void start();
+  // Waits for the helper; its namespace fd, or an empty fd when it failed (then the init
+  // unshares one as before: the reason is in the debug log).
+  UniqueFd take();
+
+ private:
+  std::thread thread_;
+  UniqueFd fd_;
+  std::string error_;
+};
 
 // Parent side, after clone and before Go: writes uid_map/gid_map of the child.
 void write_id_maps(pid_t pid, const oci::Linux& linux);
