@@ -75,24 +75,42 @@ void bring_up_loopback();
 }  // namespace
 
 NetnsPrep::~NetnsPrep() {
-  if (thread_.joinable()) thread_.join();
+  if (started_) ::pthread_join(thread_, nullptr);
+}
+
+void* NetnsPrep::run(void* self) {
+  auto& p = *static_cast<NetnsPrep*>(self);
+  try {
+    // Only this thread moves: unshare(CLONE_NEWNET) is per task.
+    if (::unshare(CLONE_NEWNET) < 0) throw_sys("unshare the network namespace");
+    bring_up_loopback();
+    // No malloc on this thread on the way (a std::string path would be one): its first makes a
+    // glibc arena.
+    int fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw_sys("open /proc/thread-self/ns/net");
+    p.fd_.reset(fd);
+  } catch (const std::exception& e) {
+    p.error_ = e.what();
+  }
+  return nullptr;
 }
 
 void NetnsPrep::start() {
-  thread_ = std::thread([this] {
-    try {
-      // Only this thread moves: unshare(CLONE_NEWNET) is per task.
-      if (::unshare(CLONE_NEWNET) < 0) throw_sys("unshare the network namespace");
-      bring_up_loopback();
-      fd_ = open_fd("/proc/thread-self/ns/net", O_RDONLY);
-    } catch (const std::exception& e) {
-      error_ = e.what();
-    }
-  });
+  // A small stack: the thread makes a few syscalls (glibc's default maps 8 MiB).
+  pthread_attr_t attr;
+  ::pthread_attr_init(&attr);
+  ::pthread_attr_setstacksize(&attr, 64 * 1024);
+  int e = ::pthread_create(&thread_, &attr, &NetnsPrep::run, this);
+  ::pthread_attr_destroy(&attr);
+  if (e != 0)
+    error_ = std::string("start a thread: ") + std::strerror(e);
+  else
+    started_ = true;
 }
 
 UniqueFd NetnsPrep::take() {
-  if (thread_.joinable()) thread_.join();
+  if (started_) ::pthread_join(thread_, nullptr);
+  started_ = false;
   if (!error_.empty()) log::debug("network namespace made by the init instead: " + error_);
   return std::move(fd_);
 }

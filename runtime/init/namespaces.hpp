@@ -1,8 +1,8 @@
 // Namespace planning (parent side) and entering (child side).
 #pragma once
 
+#include <pthread.h>
 #include <string>
-#include <thread>
 
 #include "oci/config.hpp"
 #include "runtime/init/init.hpp"
@@ -35,7 +35,9 @@ class NetnsPrep {
   UniqueFd take();
 
  private:
-  std::thread thread_;
+  static void* run(void* self);
+  pthread_t thread_{};
+  bool started_ = false;
   UniqueFd fd_;
   std::string error_;
 };
