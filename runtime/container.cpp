@@ -264,7 +264,6 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   // the sealed binary: then this runtime re-execs from the sealed view first (it returns here
   // sealed), and the init is a plain clone of it.
   const bool runtime_sealed = seal_runtime_if_needed(g, cfg);
-
   std::string rootfs = resolve_rootfs(o.bundle, cfg.root->path);
   if (!o.console_socket.empty() && !(cfg.process && cfg.process->terminal))
     throw Error("--console-socket is set but process.terminal is false (runc refuses it too)");
@@ -346,9 +345,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   ctx.sync = std::move(child);
 
   // A new network namespace, made alongside from here on (init::NetnsPrep), for the init to
-  // join: the init's own unshare was 0.5 ms of its critical path.
+  // join: the init's own unshare was 0.5 ms of its critical path. Not with a user namespace,
+  // new or joined: the network namespace must belong to it, and only the init can make that.
   init::NetnsPrep netns;
-  if (!runtime_sealed && (ctx.unshare_flags & CLONE_NEWNET) && !(ctx.clone_flags & CLONE_NEWUSER))
+  if (!runtime_sealed && (ctx.unshare_flags & CLONE_NEWNET) && !linux.find_namespace("user"))
     netns.start();
   // Joining an existing pid namespace: only the children of a process enter it.
   UniqueFd own_pidns;
@@ -446,8 +446,8 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   if (config_uses_idmap(cfg))
     for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
       send_to_init(SyncType::MountFd, std::to_string(index), {tree.get()});
-  // Go carries what hooks and the seccomp listener are told: the init's pid and the state.
   if (UniqueFd net = netns.take()) send_to_init(SyncType::NetnsFd, {}, {net.get()});
+  // Go carries what hooks and the seccomp listener are told: the init's pid and the state.
   send_to_init(SyncType::Go,
                std::to_string(pid) + "\n" +
                    oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid))));

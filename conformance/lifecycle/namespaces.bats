@@ -131,6 +131,40 @@ traversable_bundle() {
   expect_eq "${lines[2]}" 0 "uid inside"
 }
 
+@test "joining a user namespace by path, with a new network namespace: it belongs to that user namespace" {
+  [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
+  traversable_bundle
+  local cfg=$BUNDLE/config.json
+  cp "$cfg" "$BATS_TEST_TMPDIR/orig.json"
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+    | .mounts |= map(select(.type != "cgroup"))
+    | .process.args = ["sleep", "1000"]'
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local owner second
+  owner=$(pid_of "$ID")
+  # The second container joins that user namespace and makes its own network namespace: the
+  # init must make it itself, after joining (one made by the runtime would be owned by the
+  # host's user namespace, and joining it from inside fails with EPERM). No /proc mount: a new
+  # pid namespace made by the clone belongs to the host's user namespace too.
+  cp "$BATS_TEST_TMPDIR/orig.json" "$cfg"
+  update_config '.linux.namespaces += [{type: "user", path: $p}]
+    | .mounts |= map(select(.type != "cgroup" and .type != "proc"))
+    | .process.args = ["sleep", "1000"]' --arg p "/proc/$owner/ns/user"
+  rt run -d --bundle "$BUNDLE" "$ID-2"
+  second=$(pid_of "$ID-2")
+  expect_eq "$(ns_of "$second" user)" "$(ns_of "$owner" user)" "user namespace"
+  [[ $(ns_of "$second" net) != "$(ns_of "$owner" net)" ]] || fail "the first one's network namespace"
+  # NS_GET_USERNS (ioctl 0xb701) on the network namespace names its owner.
+  run python3 -c 'import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+print(os.readlink("/proc/self/fd/%d" % fcntl.ioctl(fd, 0xb701)))' "/proc/$second/ns/net"
+  expect_status 0
+  expect_eq "$output" "$(ns_of "$owner" user)" "owner of the network namespace"
+  rt delete -f "$ID-2"
+}
+
 @test "user namespace: the process runs as the mapped host uid" {
   [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
   traversable_bundle
