@@ -30,9 +30,35 @@ long now_ms() {
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+// Writing the state to a hook that exits without reading its stdin raises SIGPIPE, whose default
+// action killed `start` (runtime-tools' poststart tests saw "signal: broken pipe"). Blocked
+// while a hook runs; one raised meanwhile is consumed before the old mask comes back. (Not
+// ignored process-wide: SIG_IGN would be inherited by hooks and container processes.)
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~SigpipeBlocked() {
+    if (sigismember(&old_, SIGPIPE)) return;
+    timespec none{};
+    while (::sigtimedwait(&pipe_, nullptr, &none) == SIGPIPE) {
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t pipe_{}, old_{};
+};
+
 }  // namespace
 
 void run_hook(const oci::Hook& hook, const std::string& state_json, const std::string& kind) {
+  SigpipeBlocked no_sigpipe;
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) < 0) throw_sys("pipe for " + kind + " hook");
   UniqueFd in_r(in[0]), in_w(in[1]);

@@ -136,6 +136,22 @@ EOF2
     "startContainer state"
 }
 
+@test "a hook that exits without reading its stdin does not kill the runtime (SIGPIPE)" {
+  # 200 KB of annotations make the state more than a pipe holds: writing the rest to a hook
+  # that is gone raises SIGPIPE, whose default action used to kill create and start (status 141).
+  update_config '.annotations.big = ("x" * 200000)
+    | .hooks = {prestart: [{path: "/bin/true"}], createRuntime: [{path: "/bin/true"}],
+                poststart: [{path: "/bin/true"}], poststop: [{path: "/bin/true"}]}'
+  set_args sleep 1000
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  run rt start "$ID"
+  expect_status 0
+  wait_status "$ID" running
+  run rt delete -f "$ID"
+  expect_status 0
+}
+
 @test "hooks: args (args[0] is argv0) and env are passed" {
   # busybox picks its applet from argv0: "sh" only works if args[0] became argv[0]
   update_config '.hooks.prestart = [{path: "/bin/busybox", args: ["sh", "-c", $script, "x", "a b"], env: ["HOOKVAR=hv"]}]' \
