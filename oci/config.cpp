@@ -44,7 +44,6 @@ using Stream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::Memor
 struct SpanHandler {
   rapidjson::Document& d;
   const Stream& is;
-  std::string_view text;
   int depth = 0;
   // Whether the current key at depth 1 is "linux", at depth 2 (in it) "seccomp", at depth 3 (in
   // that) "syscalls"; and how often each was seen.
@@ -79,6 +78,8 @@ struct SpanHandler {
     --depth;
     return d.EndObject(n);
   }
+  // The iterative parser reports a bracket before it takes it: Tell() is at the '[' here and
+  // at the ']' in EndArray (without_seccomp_rules checks both before it cuts).
   bool StartArray() {
     if (at_syscalls && depth == 3) {
       syscalls_depth = depth;
@@ -91,7 +92,7 @@ struct SpanHandler {
   bool EndArray(rapidjson::SizeType n) {
     --depth;
     if (depth == syscalls_depth) {
-      span.end = is.Tell();
+      span.end = is.Tell() + 1;
       syscalls_depth = -1;
     }
     return d.EndArray(n);
@@ -114,18 +115,9 @@ struct SpanHandler {
     return ok;
   }
 
-  // The span, if the path appeared once and the text at its ends is a '[' and a ']'. The
-  // iterative parser reports the brackets before it takes them; either way is accepted.
+  // The span, if the path appeared once.
   TextSpan result() const {
-    if (linux_keys != 1 || seccomp_keys != 1 || syscalls_keys != 1 || span.empty()) return {};
-    TextSpan s = span;
-    if (s.begin < text.size() && text[s.begin] != '[' && s.begin > 0 && text[s.begin - 1] == '[')
-      --s.begin;
-    if (s.end < text.size() && text[s.end] == ']') ++s.end;
-    if (s.begin >= text.size() || text[s.begin] != '[' || s.end == 0 || s.end > text.size() ||
-        text[s.end - 1] != ']' || s.end <= s.begin)
-      return {};
-    return s;
+    return linux_keys == 1 && seccomp_keys == 1 && syscalls_keys == 1 ? span : TextSpan{};
   }
 };
 
@@ -142,7 +134,7 @@ void parse_document(rapidjson::Document& d, std::string_view json, const Reader&
   check_text(json, r);
   rapidjson::MemoryStream ms(json.data(), json.size());
   Stream is(ms);
-  SpanHandler h{d, is, json};
+  SpanHandler h{d, is};
   rapidjson::ParseResult res;
   auto generate = [&](rapidjson::Document&) {
     rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader;
@@ -249,8 +241,12 @@ Config parse_config(std::string_view json, std::string_view source, bool seccomp
   detail::Reader r(source);
   r.seccomp_rules = seccomp_rules;
   rapidjson::Document d;
+  // Where the rules are, for without_seccomp_rules: only for a reader that reads them.
   detail::TextSpan syscalls;
-  detail::parse_document(d, json, r, syscalls);
+  if (seccomp_rules)
+    detail::parse_document(d, json, r, syscalls);
+  else
+    detail::parse_document(d, json, r);
   Config c = detail::parse_config_value(d, r);
   validate(c, source);
   if (c.linux && c.linux->seccomp && !syscalls.empty()) {

@@ -302,9 +302,9 @@ struct Config {
 Config parse_config(std::string_view json, std::string_view source = "config.json",
                     bool seccomp_rules = true);
 
-// The text of a config parsed by parse_config with linux.seccomp.syscalls replaced by [] (the
-// text unchanged when the range is unknown): what a reader that has the compiled filter needs,
-// a fifth of a Docker-like config.
+// The text of a config parsed by parse_config (seccomp_rules true) with linux.seccomp.syscalls
+// replaced by [] (the text unchanged when the range is unknown): what a reader that has the
+// compiled filter needs, a fifth of a Docker-like config.
 std::string without_seccomp_rules(std::string_view json, const Config& parsed);
 
 // A runtime-spec Process object alone (exec --process FILE).

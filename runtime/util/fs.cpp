@@ -72,9 +72,7 @@ void write_file_atomic_at(int dirfd, const std::string& path, std::string_view d
   // files) may run in parallel, and each must rename a whole file into place.
   std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";
   {
-    int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) throw_sys("open " + tmp);
-    UniqueFd f(fd);
+    UniqueFd f = open_fd_at(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
     try {
       write_all(f.get(), data, tmp);
     } catch (const Error&) {
