@@ -238,6 +238,8 @@ bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg) {
   // written its id maps would drop its capabilities.
   bool joins_pid = pid && !pid->path.empty();
   bool new_user = user && user->path.empty();
+  // A sealed install (README.md): this runtime runs sealed already, and the init is a clone.
+  if (exe_is_sealed()) return true;
   if (!joins_pid && !new_user) return false;
   ensure_sealed_exe(g.root);
   return true;
@@ -262,7 +264,8 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   check_sysctls(linux);
   // Joining another container's pid namespace, the init is visible there before it could exec
   // the sealed binary: then this runtime re-execs from the sealed view first (it returns here
-  // sealed), and the init is a plain clone of it.
+  // sealed), and the init is a plain clone of it. From a sealed install (README.md) the runtime
+  // runs sealed already: its init is a plain clone too, with no second program start.
   const bool runtime_sealed = seal_runtime_if_needed(g, cfg);
   std::string rootfs = resolve_rootfs(o.bundle, cfg.root->path);
   if (!o.console_socket.empty() && !(cfg.process && cfg.process->terminal))
@@ -373,6 +376,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     parent.close();
+    crash_point("init-loaded");
     init::run(ctx);
   }
   int clone_err = errno;

@@ -2,8 +2,9 @@
 // itself when it reaches that step of create, exactly as if something killed it there. The
 // tests then prove that `delete --force` cleans up from every such point. Steps of create, in
 // order: state-dir, cloned, cgroup, prestart, ready, saved (see create_container). One step of
-// the init itself: init-loaded, right after its exec of the sealed binary (init/handoff.cpp):
-// the init dies there, and create must fail with nothing left behind.
+// the init itself: init-loaded, right after its exec of the sealed binary (init/handoff.cpp), or
+// right after its clone when it is not exec'd (a sealed runtime): the init dies there, and
+// create must fail with nothing left behind.
 #pragma once
 
 #include <signal.h>

@@ -22,7 +22,29 @@ setup_file() {
   export RUNTIME BINARY_SUM
 }
 
-@test "host binary: /proc/1/exe of a created container cannot be reopened for writing" {
+# A sealed install (README.md): the binary's directory seen through a read-only overlayfs
+# without upper layer, made here for the test's private copy. Prints the sealed binary's path.
+sealed_install() {
+  local d=$BATS_TEST_TMPDIR/seal
+  mkdir -p "$d/empty" "$d/view"
+  mount -t overlay -o "ro,lowerdir=$(dirname "$RUNTIME"):$d/empty,xino=off" overlay "$d/view" ||
+    fail "mount the sealed install"
+  echo "$d/view" > "$BATS_TEST_TMPDIR/seal.mnt"
+  echo "$d/view/$(basename "$RUNTIME")"
+}
+
+teardown() {
+  common_teardown
+  local rc=$?
+  if [[ -f $BATS_TEST_TMPDIR/seal.mnt ]]; then
+    umount "$(cat "$BATS_TEST_TMPDIR/seal.mnt")" || rc=1
+  fi
+  return $rc
+}
+
+# The attack on the init of a created container (see the top of the file), with the runtime
+# under test at $RUNTIME; the binary whose sha256 is checked is $BINARY (the real file).
+attack_created_init() {
   mkdir -p "$BATS_TEST_TMPDIR/sync"
   chmod 777 "$BATS_TEST_TMPDIR/sync"
   # A: created, not started: its pid 1 is the runtime's own process.
@@ -34,7 +56,6 @@ setup_file() {
     # The init runs from a sealed view: a read-only overlayfs without upper layer.
     expect_eq "$(stat -f -c %T "/proc/$pid/exe")" overlayfs "filesystem of /proc/$pid/exe"
   fi
-
   # B: joins A's pid namespace, with CAP_SYS_PTRACE.
   local b=$BATS_TEST_TMPDIR/b
   mkdir -p "$b"
@@ -64,8 +85,40 @@ setup_file() {
   local result
   result=$(cat "$BATS_TEST_TMPDIR/sync/result")
   echo "B: $result ($(cat "$BATS_TEST_TMPDIR/sync/err" 2>/dev/null))"
-  expect_eq "$(sha256sum "$RUNTIME" | cut -d' ' -f1)" "$BINARY_SUM" "sha256 of the runtime binary"
+  expect_eq "$(sha256sum "$BINARY" | cut -d' ' -f1)" "$BINARY_SUM" "sha256 of the runtime binary"
   expect_eq "$result" DENIED "B's write through /proc/1/exe"
+}
+
+@test "host binary: /proc/1/exe of a created container cannot be reopened for writing" {
+  BINARY=$RUNTIME attack_created_init
+}
+
+@test "host binary: from a sealed install, the init is a clone (no second exec) and stays sealed" {
+  nucleus_only
+  local binary=$RUNTIME sealed
+  sealed=$(sealed_install)
+  RUNTIME=$sealed
+  cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.json"
+  set_args true
+  # The init is a plain clone of the sealed runtime: its command line is create's, not
+  # `nucleus-oci init FD`, and its /proc/PID/exe is the sealed view.
+  run rt create --bundle "$BUNDLE" "${ID}c"
+  expect_status 0
+  local pid
+  pid=$(pid_of "${ID}c")
+  expect_eq "$(stat -f -c %T "/proc/$pid/exe")" overlayfs "filesystem of /proc/$pid/exe"
+  local cmdline
+  cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline")
+  [[ $cmdline == *create* ]] || fail "the init was exec'd (cmdline: $cmdline)"
+  run rt start "${ID}c"
+  expect_status 0
+  wait_status "${ID}c" stopped
+  run rt delete "${ID}c"
+  expect_status 0
+  # And the attack on its created init fails like the one on an exec'd init (A's process must
+  # outlive B's, which is in A's pid namespace: the bundle's own long-running one).
+  cp "$BATS_TEST_TMPDIR/config.json" "$BUNDLE/config.json"
+  BINARY=$binary attack_created_init
 }
 
 @test "host binary: exec re-executes itself from a sealed binary before entering" {
