@@ -308,7 +308,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   crash_point("state-dir");
 
   // The init starts in its v2 cgroup (clone3 CLONE_INTO_CGROUP, so that directory comes
-  // first); the v1 ones are made while it loads the sealed binary (runtime/init/handoff.hpp).
+  // first); the v1 ones are made while it loads and mounts.
   cg->create_unified();
   tx.cgroup(cg.get());
   // The sealed view the init execs, unless this runtime already runs from it.
@@ -387,18 +387,6 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   sealed_init.reset();
   crash_point("cloned");
 
-  // While the init loads: the v1 cgroups, the limits, and the v1 "tasks" files the init writes
-  // "0" to (before Go, so its namespaces and mounts are charged to the container). The limits
-  // go first: the device rules start from "deny all", and an init already in the cgroup would
-  // see its mknod of /dev/null refused in between (the 50 parallel runs of stress/cycles hit
-  // that once).
-  cg->create();
-  if (std::string made = cg->serialize(); made != rec.cgroup) {
-    rec.cgroup = std::move(made);
-    Store::save(dir.get(), rec);
-  }
-  crash_point("cgroup");
-  cg->apply(with_default_devices(linux.resources));
   // The init is gone without an error message of its own: reaped, and said how it ended.
   auto init_exited = [&] {
     int status = 0;
@@ -416,6 +404,37 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
       init_exited();
     }
   };
+  ctx.sync.close();
+  ctx.state_dir.reset();
+  ctx.console.reset();
+  ctx.seccomp_listener.reset();
+  ctx.trace_sock.reset();
+  if (!trace_out.empty())
+    rec.tracer = spawn_tracer(static_cast<pid_t>(pid), trace_out, std::move(trace.tracer_end));
+  if (ctx.clone_flags & CLONE_NEWUSER) init::write_id_maps(static_cast<pid_t>(pid), linux);
+  rec.init = ProcessId::of(static_cast<pid_t>(pid));
+  Store::save(dir.get(), rec);
+  if (config_uses_idmap(cfg))
+    for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
+      send_to_init(SyncType::MountFd, std::to_string(index), {tree.get()});
+  if (UniqueFd net = netns.take()) send_to_init(SyncType::NetnsFd, {}, {net.get()});
+  // Go carries what hooks and the seccomp listener are told: the init's pid and the state.
+  send_to_init(SyncType::Go,
+               std::to_string(pid) + "\n" +
+                   oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid))));
+
+  // While the init unshares its namespaces, mounts and makes /dev (it waits for CgroupJoined
+  // before its cgroup namespace, cgroup mounts, hooks and pivot_root): the v1 cgroups, the
+  // limits, and the v1 "tasks" files the init writes "0" to. The limits come before the join:
+  // the device rules start from "deny all". The init's namespaces and mounts are thus charged
+  // to the runtime's memory cgroup (a few KiB of kernel memory), not the container's.
+  cg->create();
+  if (std::string made = cg->serialize(); made != rec.cgroup) {
+    rec.cgroup = std::move(made);
+    Store::save(dir.get(), rec);
+  }
+  crash_point("cgroup");
+  cg->apply(with_default_devices(linux.resources));
   bool attached = fast.attached();
   if (attached) {
     std::vector<UniqueFd> tasks;
@@ -434,30 +453,8 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     }
   }
   fast.close();
-  ctx.sync.close();
-  ctx.state_dir.reset();
-  ctx.console.reset();
-  ctx.seccomp_listener.reset();
-  ctx.trace_sock.reset();
-  if (!trace_out.empty()) {
-    rec.tracer = spawn_tracer(static_cast<pid_t>(pid), trace_out, std::move(trace.tracer_end));
-    Store::save(dir.get(), rec);
-  }
-
-  if (ctx.clone_flags & CLONE_NEWUSER) init::write_id_maps(static_cast<pid_t>(pid), linux);
-  rec.init = ProcessId::of(static_cast<pid_t>(pid));
-  Store::save(dir.get(), rec);
-  if (config_uses_idmap(cfg))
-    for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
-      send_to_init(SyncType::MountFd, std::to_string(index), {tree.get()});
-  if (UniqueFd net = netns.take()) send_to_init(SyncType::NetnsFd, {}, {net.get()});
-  // Go carries what hooks and the seccomp listener are told: the init's pid and the state.
-  send_to_init(SyncType::Go,
-               std::to_string(pid) + "\n" +
-                   oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid))));
-  // Where the init could not join by itself: the classic attach, while the init unshares and
-  // mounts (on cgroup v1 the first write to cgroup.procs waits for an RCU grace period). The
-  // init waits for CgroupJoined before its cgroup namespace, a cgroup mount and its hooks.
+  // Where the init could not join by itself: the classic attach (on cgroup v1 the first write
+  // to cgroup.procs waits for an RCU grace period).
   try {
     if (!attached) cg->add_process(static_cast<pid_t>(pid));
   } catch (const Error&) {

@@ -20,9 +20,11 @@ enum class SyncType : uint32_t {
   Ready,         // child -> parent: fully created, now waiting for start
   Error,         // either way: payload is the message; the receiver fails with it
   MountFd,       // parent -> child: a prepared (idmapped) mount tree; payload = mount index
-  CgroupJoined,  // parent -> child: the init is in its cgroup (sent after Go: the cgroup v1
-                 // attach waits ~10 ms for an RCU grace period, overlapped with the init's work)
-  TasksFd,       // parent -> child, before Go: the v1 "tasks" files to write "0" to (attach.hpp)
+  CgroupJoined,  // parent -> child: the init is in its cgroup (sent after Go: the cgroups are
+                 // made, and a cgroup v1 attach waits ~10 ms for an RCU grace period, while the
+                 // init unshares and mounts)
+  TasksFd,       // parent -> child, after Go, before CgroupJoined: the v1 "tasks" files to
+                 // write "0" to (attach.hpp)
   NetnsFd,       // parent -> child, before Go: the new network namespace to join instead of
                  // unsharing one (init::NetnsPrep made it)
 };

@@ -1,8 +1,6 @@
 // The container init's sequence. Each step lives in its own file; this one orders them.
 #include "runtime/init/init.hpp"
 
-#include "runtime/attach.hpp"
-
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
@@ -147,19 +145,13 @@ void send_to_listener(Context& ctx, int notify_fd) {
     // (and /proc/self/exe, the runtime binary, with them).
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     sanitize_fds(ctx);
-    for (;;) {  // v1 cgroups to join and prepared mount trees, then Go
+    for (;;) {  // a network namespace to join and prepared mount trees, then Go
       SyncMsg m;
       if (!ctx.sync.recv(m)) throw Error("waiting for the runtime: it exited");
       if (m.type == SyncType::Error) throw Error(m.payload);
       if (m.type == SyncType::Go) {
         take_state(ctx, m.payload);
         break;
-      }
-      if (m.type == SyncType::TasksFd && m.fd) {
-        std::vector<int> tasks = {m.fd.get()};
-        for (const auto& f : m.more) tasks.push_back(f.get());
-        self_attach(tasks);
-        continue;
       }
       if (m.type == SyncType::NetnsFd && m.fd) {
         NamespaceJoin j;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <cstring>
 
+#include "runtime/attach.hpp"
 #include "runtime/log.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -132,7 +133,19 @@ void bring_up_loopback() {
 
 void join_cgroup(Context& ctx) {
   if (ctx.in_cgroup) return;
-  ctx.sync.expect(SyncType::CgroupJoined, "waiting for the runtime to join the cgroup");
+  // The runtime makes the cgroups while the init unshares and mounts, then sends the v1 "tasks"
+  // files to write "0" to (TasksFd, when it could open them) and CgroupJoined.
+  for (;;) {
+    SyncMsg m;
+    if (!ctx.sync.recv(m)) throw Error("waiting for the runtime to join the cgroup: it exited");
+    if (m.type == SyncType::Error) throw Error(m.payload);
+    if (m.type == SyncType::CgroupJoined) break;
+    if (m.type != SyncType::TasksFd || !m.fd)
+      throw Error("waiting for the runtime to join the cgroup: unexpected sync message");
+    std::vector<int> tasks = {m.fd.get()};
+    for (const auto& f : m.more) tasks.push_back(f.get());
+    self_attach(tasks);
+  }
   if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
     throw_sys("unshare the cgroup namespace");
   ctx.in_cgroup = true;
