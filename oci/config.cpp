@@ -42,6 +42,7 @@ void check_result(const rapidjson::Document& d, const rapidjson::ParseResult& re
 // The Document's own handler, plus where linux.seccomp.syscalls starts and ends in the text.
 using Stream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
 struct SpanHandler {
+  SpanHandler(rapidjson::Document& doc, const Stream& stream) : d(doc), is(stream) {}
   rapidjson::Document& d;
   const Stream& is;
   int depth = 0;
@@ -134,7 +135,7 @@ void parse_document(rapidjson::Document& d, std::string_view json, const Reader&
   check_text(json, r);
   rapidjson::MemoryStream ms(json.data(), json.size());
   Stream is(ms);
-  SpanHandler h{d, is};
+  SpanHandler h(d, is);
   rapidjson::ParseResult res;
   auto generate = [&](rapidjson::Document&) {
     rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>> reader;
