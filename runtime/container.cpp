@@ -238,12 +238,60 @@ bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg) {
   // written its id maps would drop its capabilities.
   bool joins_pid = pid && !pid->path.empty();
   bool new_user = user && user->path.empty();
+  // A user namespace joined by path with a new pid namespace: the init is cloned by a helper
+  // in that user namespace (clone_in_user_namespace), not exec'd.
+  bool joins_user_new_pid = user && !user->path.empty() && pid && pid->path.empty();
   // A sealed install (README.md): this runtime runs sealed already, and the init is a clone.
   if (exe_is_sealed()) return true;
-  if (!joins_pid && !new_user) return false;
+  if (!joins_pid && !new_user && !joins_user_new_pid) return false;
   ensure_sealed_exe(g.root);
   return true;
 }
+
+namespace {
+
+// A new pid namespace belongs to the user namespace of the process that makes it. With a user
+// namespace joined by path, that must be the joined one (else the init, root there, could not
+// mount /proc for its pid namespace): a helper joins it and clones the init (CLONE_PARENT: the
+// init is still this process's child), as runc's nsexec does in its stage 1. Returns like
+// clone: 0 in the init, its pid here, -1 with errno. The helper makes no cgroup attach
+// (FastAttach): the runtime attaches the init the classic way.
+long clone_in_user_namespace(unsigned long flags, int userns_fd) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) < 0) return -1;
+  UniqueFd rd(p[0]), wr(p[1]);
+  long helper = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (helper < 0) return -1;
+  if (helper == 0) {  // the helper: never returns, except as the init
+    long r = -EINVAL;
+    if (::setns(userns_fd, CLONE_NEWUSER) < 0) {
+      r = -errno;
+    } else {
+      r = ::syscall(SYS_clone, SIGCHLD | CLONE_PARENT | flags, nullptr, nullptr, nullptr, 0);
+      if (r == 0) return 0;  // the init
+      if (r < 0) r = -errno;
+    }
+    ssize_t n = ::write(wr.get(), &r, sizeof r);
+    ::_exit(n == sizeof r ? 0 : 1);
+  }
+  wr.reset();
+  long r = -EPIPE;
+  ssize_t n;
+  do {
+    n = ::read(rd.get(), &r, sizeof r);
+  } while (n < 0 && errno == EINTR);
+  int status = 0;
+  while (::waitpid(static_cast<pid_t>(helper), &status, 0) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof r) r = -EPIPE;
+  if (r < 0) {
+    errno = static_cast<int>(-r);
+    return -1;
+  }
+  return r;
+}
+
+}  // namespace
 
 pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   Store store(g.root);
@@ -370,8 +418,15 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   if (sealed_init)
     init_exec.emplace(ctx, sealed_init.get(), oci::without_seccomp_rules(text, cfg), parent.fd());
   const auto flags = static_cast<unsigned long>(ctx.clone_flags);
-  long pid =
-      init_exec ? fast.spawn(flags, &init::InitExec::child_entry, &*init_exec) : fast.clone(flags);
+  const init::NamespaceJoin* user_join = nullptr;
+  for (const auto& j : ctx.joins)
+    if (j.clone_flag == CLONE_NEWUSER) user_join = &j;
+  long pid;
+  if (user_join && (flags & CLONE_NEWPID))  // runtime_sealed (seal_runtime_if_needed)
+    pid = clone_in_user_namespace(flags, user_join->fd.get());
+  else
+    pid = init_exec ? fast.spawn(flags, &init::InitExec::child_entry, &*init_exec)
+                    : fast.clone(flags);
   if (pid == 0) {  // a clone of this (sealed) runtime is the init
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

@@ -131,7 +131,7 @@ traversable_bundle() {
   expect_eq "${lines[2]}" 0 "uid inside"
 }
 
-@test "joining a user namespace by path, with a new network namespace: it belongs to that user namespace" {
+@test "joining a user namespace by path, with new network and pid namespaces: they belong to that user namespace" {
   [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
   traversable_bundle
   local cfg=$BUNDLE/config.json
@@ -144,24 +144,33 @@ traversable_bundle() {
   rt run -d --bundle "$BUNDLE" "$ID"
   local owner second
   owner=$(pid_of "$ID")
-  # The second container joins that user namespace and makes its own network namespace: the
-  # init must make it itself, after joining (one made by the runtime would be owned by the
-  # host's user namespace, and joining it from inside fails with EPERM). No /proc mount: a new
-  # pid namespace made by the clone belongs to the host's user namespace too.
+  # The second container joins that user namespace and makes its own network and pid
+  # namespaces: both must belong to the joined user namespace. The init makes the network one
+  # itself, after joining (one made by the runtime would be owned by the host's user namespace,
+  # and joining it from inside fails with EPERM); the pid namespace comes with the init's clone,
+  # made by a helper in that user namespace (with the host's as owner, mounting /proc failed:
+  # "mount proc on /proc: operation not permitted").
   cp "$BATS_TEST_TMPDIR/orig.json" "$cfg"
   update_config '.linux.namespaces += [{type: "user", path: $p}]
-    | .mounts |= map(select(.type != "cgroup" and .type != "proc"))
-    | .process.args = ["sleep", "1000"]' --arg p "/proc/$owner/ns/user"
+    | .mounts |= map(select(.type != "cgroup"))
+    | .process.args = ["sh", "-c", "echo pid=$$; ls /proc/1/ns/pid >/dev/null && echo proc-ok; exec sleep 1000"]' \
+    --arg p "/proc/$owner/ns/user"
   rt run -d --bundle "$BUNDLE" "$ID-2"
   second=$(pid_of "$ID-2")
   expect_eq "$(ns_of "$second" user)" "$(ns_of "$owner" user)" "user namespace"
   [[ $(ns_of "$second" net) != "$(ns_of "$owner" net)" ]] || fail "the first one's network namespace"
-  # NS_GET_USERNS (ioctl 0xb701) on the network namespace names its owner.
-  run python3 -c 'import fcntl, os, sys
+  [[ $(ns_of "$second" pid) != "$(ns_of "$owner" pid)" ]] || fail "the first one's pid namespace"
+  # NS_GET_USERNS (ioctl 0xb701) on a namespace names its owner.
+  local ns
+  for ns in net pid; do
+    run python3 -c 'import fcntl, os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
-print(os.readlink("/proc/self/fd/%d" % fcntl.ioctl(fd, 0xb701)))' "/proc/$second/ns/net"
-  expect_status 0
-  expect_eq "$output" "$(ns_of "$owner" user)" "owner of the network namespace"
+print(os.readlink("/proc/self/fd/%d" % fcntl.ioctl(fd, 0xb701)))' "/proc/$second/ns/$ns"
+    expect_status 0
+    expect_eq "$output" "$(ns_of "$owner" user)" "owner of the $ns namespace"
+  done
+  workload_says() { grep -E '^(pid=|proc-ok)' "$BATS_TEST_TMPDIR/detached.out" | tr '\n' ' '; }
+  poll_eq 5 "pid=1 proc-ok " "the workload's output" workload_says
   rt delete -f "$ID-2"
 }
 

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cstring>
 
@@ -151,11 +152,28 @@ void join_cgroup(Context& ctx) {
   ctx.in_cgroup = true;
 }
 
+namespace {
+
+bool same_namespace(int fd, const char* path) {
+  struct stat a, b;
+  return ::fstat(fd, &a) == 0 && ::stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
+}
+
+}  // namespace
+
 void setup_namespaces(Context& ctx) {
   const oci::Linux& linux = *ctx.config->linux;
   bool in_userns = ctx.clone_flags & CLONE_NEWUSER;
   for (auto& j : ctx.joins) {
     if (j.clone_flag == CLONE_NEWPID) continue;  // joined by the parent before clone
+    // Cloned in it already (a joined user namespace with a new pid namespace, see
+    // clone_in_user_namespace in runtime/container.cpp): setns would refuse (EINVAL).
+    if (j.clone_flag == CLONE_NEWUSER && same_namespace(j.fd.get(), "/proc/self/ns/user")) {
+      in_userns = true;
+      j.fd.reset();
+      continue;
+    }
     if (::setns(j.fd.get(), j.clone_flag) < 0)
       throw_sys("join " + j.type + " namespace " + linux.find_namespace(j.type)->path);
     if (j.clone_flag == CLONE_NEWUSER) in_userns = true;
