@@ -230,25 +230,15 @@ static void check_sysctls(const oci::Linux& linux) {
   }
 }
 
-bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg) {
-  const oci::Namespace* pid = cfg.linux ? cfg.linux->find_namespace("pid") : nullptr;
-  const oci::Namespace* user = cfg.linux ? cfg.linux->find_namespace("user") : nullptr;
-  // A pid namespace joined by path: the init is visible there before it could exec. A new user
-  // namespace: the init is made in it by the clone, and an exec there before the runtime has
-  // written its id maps would drop its capabilities.
-  bool joins_pid = pid && !pid->path.empty();
-  bool new_user = user && user->path.empty();
-  // A user namespace joined by path with a new pid namespace: the init is cloned by a helper
-  // in that user namespace (clone_in_user_namespace), not exec'd.
-  bool joins_user_new_pid = user && !user->path.empty() && pid && pid->path.empty();
-  // A sealed install (README.md): this runtime runs sealed already, and the init is a clone.
-  if (exe_is_sealed()) return true;
-  if (!joins_pid && !new_user && !joins_user_new_pid) return false;
-  ensure_sealed_exe(g.root);
-  return true;
-}
-
 namespace {
+
+// A user namespace joined by path together with a new pid namespace: the init is cloned by a
+// helper in that user namespace (clone_in_user_namespace), not exec'd.
+bool joins_user_with_new_pid(const oci::Linux& linux) {
+  const oci::Namespace* pid = linux.find_namespace("pid");
+  const oci::Namespace* user = linux.find_namespace("user");
+  return user && !user->path.empty() && pid && pid->path.empty();
+}
 
 // A new pid namespace belongs to the user namespace of the process that makes it. With a user
 // namespace joined by path, that must be the joined one (else the init, root there, could not
@@ -263,7 +253,7 @@ long clone_in_user_namespace(unsigned long flags, int userns_fd) {
   long helper = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0);
   if (helper < 0) return -1;
   if (helper == 0) {  // the helper: never returns, except as the init
-    long r = -EINVAL;
+    long r;
     if (::setns(userns_fd, CLONE_NEWUSER) < 0) {
       r = -errno;
     } else {
@@ -292,6 +282,22 @@ long clone_in_user_namespace(unsigned long flags, int userns_fd) {
 }
 
 }  // namespace
+
+bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg) {
+  const oci::Namespace* pid = cfg.linux ? cfg.linux->find_namespace("pid") : nullptr;
+  const oci::Namespace* user = cfg.linux ? cfg.linux->find_namespace("user") : nullptr;
+  // A pid namespace joined by path: the init is visible there before it could exec. A new user
+  // namespace: the init is made in it by the clone, and an exec there before the runtime has
+  // written its id maps would drop its capabilities.
+  bool joins_pid = pid && !pid->path.empty();
+  bool new_user = user && user->path.empty();
+  bool joins_user_new_pid = cfg.linux && joins_user_with_new_pid(*cfg.linux);
+  // A sealed install (README.md): this runtime runs sealed already, and the init is a clone.
+  if (exe_is_sealed()) return true;
+  if (!joins_pid && !new_user && !joins_user_new_pid) return false;
+  ensure_sealed_exe(g.root);
+  return true;
+}
 
 pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   Store store(g.root);
@@ -398,6 +404,9 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   // A new network namespace, made alongside from here on (init::NetnsPrep), for the init to
   // join: the init's own unshare was 0.5 ms of its critical path. Not with a user namespace,
   // new or joined: the network namespace must belong to it, and only the init can make that.
+  // Not for an init that is a clone of this runtime (runtime_sealed): a copy-on-write clone of
+  // a process with a second thread inherits glibc's list of threads, and its setuid would wait
+  // forever for the missing one (that init makes its own, while the runtime makes the cgroups).
   init::NetnsPrep netns;
   if (!runtime_sealed && (ctx.unshare_flags & CLONE_NEWNET) && !linux.find_namespace("user"))
     netns.start();
@@ -418,13 +427,13 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   if (sealed_init)
     init_exec.emplace(ctx, sealed_init.get(), oci::without_seccomp_rules(text, cfg), parent.fd());
   const auto flags = static_cast<unsigned long>(ctx.clone_flags);
-  const init::NamespaceJoin* user_join = nullptr;
-  for (const auto& j : ctx.joins)
-    if (j.clone_flag == CLONE_NEWUSER) user_join = &j;
   long pid;
-  if (user_join && (flags & CLONE_NEWPID))  // runtime_sealed (seal_runtime_if_needed)
-    pid = clone_in_user_namespace(flags, user_join->fd.get());
-  else
+  if (joins_user_with_new_pid(linux)) {  // runtime_sealed too (seal_runtime_if_needed)
+    auto user = std::find_if(ctx.joins.begin(), ctx.joins.end(), [](const init::NamespaceJoin& j) {
+      return j.clone_flag == CLONE_NEWUSER;
+    });
+    pid = clone_in_user_namespace(flags, user->fd.get());
+  } else
     pid = init_exec ? fast.spawn(flags, &init::InitExec::child_entry, &*init_exec)
                     : fast.clone(flags);
   if (pid == 0) {  // a clone of this (sealed) runtime is the init

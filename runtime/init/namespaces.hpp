@@ -20,7 +20,8 @@ void plan_namespaces(const oci::Linux& linux, Context& ctx);
 // loads and the runtime makes the v1 cgroups (making one is ~0.5 ms of kernel work: every pernet
 // subsystem's init), with lo up. The runtime sends it to the init (SyncType::NetnsFd) before
 // Go, and the init joins it instead of unsharing one: the same namespace it would have made
-// (owned by the same user namespace, the runtime's). Not for configs with a user namespace.
+// (owned by the same user namespace, the runtime's). Not for configs with a user namespace, nor
+// for an init that is a clone of the runtime (a second thread breaks glibc in such a child).
 // Started after the sealed view: making an overlay mount while a network namespace is being
 // made on the other CPU was 3-5x slower here (hack/bench/README.md).
 class NetnsPrep {
