@@ -18,10 +18,21 @@ DK_CLI=/usr/bin/docker # Debian's client, same version as dockerd (a newer one m
 IMG=nucleus-busybox:latest
 
 # dk ARGS...: the docker client on the private daemon.
-dk() { "$DK_CLI" -H "unix://$DK_SOCK" "$@"; }
+# The client warns on every `docker run` when the host's net.ipv4.ip_forward is 0 (its default
+# on a fresh machine; the suite passes --ip-forward=false and never sets a host sysctl): "WARNING:
+# IPv4 forwarding is disabled. Networking will not work." bats' `run` merges stderr into $output,
+# so dk and dk_tty drop exactly that line; everything else the client prints is kept as it was.
+DK_FWD_WARNING='WARNING: IPv4 forwarding is disabled. Networking will not work.'
+dk() {
+  { "$DK_CLI" -H "unix://$DK_SOCK" "$@" 2>&1 1>&3 3>&- | { grep -vF "$DK_FWD_WARNING" || true; } >&2; } 3>&1
+  return "${PIPESTATUS[0]}"
+}
 
 # dk_tty 'DOCKER ARGS': the docker client run under script(1), so that it has a terminal.
-dk_tty() { script -qec "$DK_CLI -H unix://$DK_SOCK $1" /dev/null; }
+dk_tty() {
+  script -qec "$DK_CLI -H unix://$DK_SOCK $1" /dev/null | { grep -vF "$DK_FWD_WARNING" || true; }
+  return "${PIPESTATUS[0]}"
+}
 
 # dk_install: the packages the suite needs (CI machines start clean).
 dk_install() {
