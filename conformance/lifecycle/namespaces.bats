@@ -216,6 +216,39 @@ print(os.readlink("/proc/self/fd/%d" % fcntl.ioctl(fd, 0xb701)))' "/proc/$second
   expect_output_contains "864000" "86400"
 }
 
+@test "time namespace with a user namespace: the offsets are set (runc's timens.bats)" {
+  [[ -e /proc/self/ns/time && -e /proc/self/ns/user ]] || skip "kernel without time or user namespaces"
+  traversable_bundle
+  update_config '.linux.namespaces += [{type: "user"}, {type: "time"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+    | .mounts |= map(select(.type != "cgroup"))
+    | .linux.timeOffsets = {monotonic: {secs: 7881, nanosecs: 2718281}, boottime: {secs: 1337, nanosecs: 3141519}}'
+  run_in_container 'cat /proc/self/timens_offsets'
+  expect_status 0
+  grep -qE '^monotonic\s+7881\s+2718281$' <<<"$output" || fail "monotonic offset: $output"
+  grep -qE '^boottime\s+1337\s+3141519$' <<<"$output" || fail "boottime offset: $output"
+}
+
+@test "time namespace: exec and a container joining it by path see the offsets" {
+  [[ -e /proc/self/ns/time ]] || skip "kernel without time namespaces"
+  update_config '.linux.namespaces += [{type: "time"}]
+    | .linux.timeOffsets = {monotonic: {secs: 7881, nanosecs: 2718281}, boottime: {secs: 1337, nanosecs: 3141519}}'
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt_raw exec "$ID" cat /proc/self/timens_offsets
+  expect_status 0
+  grep -qE '^boottime\s+1337\s+3141519$' <<<"$output" || fail "exec: $output"
+  local pid
+  pid=$(pid_of "$ID")
+  update_config '.linux.namespaces |= map(if .type == "time" then .path = "/proc/'"$pid"'/ns/time" else . end)
+    | del(.linux.timeOffsets)'
+  set_args cat /proc/self/timens_offsets
+  run rt_raw run --bundle "$BUNDLE" "${ID}b"
+  expect_status 0
+  grep -qE '^boottime\s+1337\s+3141519$' <<<"$output" || fail "joined by path: $output"
+}
+
 @test "namespaces: a new network namespace has lo up" {
   update_config '.linux.namespaces |= (map(select(.type != "network")) + [{"type": "network"}])'
   run_in_container 'ip link show lo'

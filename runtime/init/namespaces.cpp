@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -162,6 +163,25 @@ bool same_namespace(int fd, const char* path) {
 
 }  // namespace
 
+// /proc/self/timens_offsets of a non-dumpable process belongs to the host's root: the init, root
+// of a user namespace but not of the host, cannot open it ("permission denied"). runc's parent
+// writes the offsets; here the init is dumpable for the write alone, as runc's nsexec is while its
+// parent writes the id maps (nothing else runs in the new namespaces yet).
+static void write_time_offsets(const std::string& offsets, bool in_userns) {
+  struct DumpableWhile {
+    bool on;
+    explicit DumpableWhile(bool o) : on(o) {
+      if (on) ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    }
+    ~DumpableWhile() {
+      if (on) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+  } dumpable(in_userns);
+  UniqueFd f = open_fd("/proc/self/timens_offsets", O_WRONLY);
+  if (::write(f.get(), offsets.data(), offsets.size()) < 0)
+    throw_sys("write linux.timeOffsets to /proc/self/timens_offsets");
+}
+
 void setup_namespaces(Context& ctx) {
   const oci::Linux& linux = *ctx.config->linux;
   bool in_userns = ctx.clone_flags & CLONE_NEWUSER;
@@ -193,11 +213,7 @@ void setup_namespaces(Context& ctx) {
     std::string offsets;
     for (const auto& [clock, off] : linux.time_offsets)
       offsets += clock + " " + std::to_string(off.secs) + " " + std::to_string(off.nanosecs) + "\n";
-    if (!offsets.empty()) {
-      UniqueFd f = open_fd("/proc/self/timens_offsets", O_WRONLY);
-      if (::write(f.get(), offsets.data(), offsets.size()) < 0)
-        throw_sys("write linux.timeOffsets to /proc/self/timens_offsets");
-    }
+    if (!offsets.empty()) write_time_offsets(offsets, linux.find_namespace("user") != nullptr);
     UniqueFd t = open_fd("/proc/self/ns/time_for_children", O_RDONLY);
     if (::setns(t.get(), CLONE_NEWTIME) < 0) throw_sys("enter the new time namespace");
   }
