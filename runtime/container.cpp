@@ -27,6 +27,7 @@
 #include "runtime/init/handoff.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/namespaces.hpp"
+#include "runtime/init/seccomp_agent.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sealed_exe.hpp"
 #include "runtime/sync.hpp"
@@ -39,19 +40,6 @@
 
 namespace nucleus {
 namespace {
-
-oci::State make_state(const ContainerRecord& rec, const std::string& status, pid_t pid) {
-  oci::State s;
-  s.id = rec.id;
-  s.status = status;
-  s.pid = pid;
-  s.bundle = rec.bundle;
-  s.rootfs = rec.rootfs;
-  s.created = rec.created;
-  s.owner = rec.owner;
-  s.annotations = rec.annotations;
-  return s;
-}
 
 std::string resolve_rootfs(const std::string& bundle, const std::string& path) {
   std::string p = path.empty() || path[0] != '/' ? bundle + "/" + path : path;
@@ -385,8 +373,8 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   else if (!o.console_socket.empty() && cfg.process && cfg.process->terminal)
     ctx.console = connect_unix(o.console_socket, "console socket");
 
-  if (linux.seccomp && !linux.seccomp->listener_path.empty())
-    ctx.seccomp_listener = connect_unix(linux.seccomp->listener_path, "seccomp listener");
+  if (ctx.seccomp && ctx.seccomp->uses_notify())
+    ctx.seccomp_listener = init::connect_seccomp_agent(*linux.seccomp);
   std::string trace_out = o.seccomp_trace;
   if (trace_out.empty() && cfg.annotations.count(kTraceAnnotation))
     trace_out = cfg.annotations.at(kTraceAnnotation);

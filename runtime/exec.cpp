@@ -21,6 +21,7 @@
 #include "runtime/init/landlock.hpp"
 #include "runtime/init/namespaces.hpp"
 #include "runtime/init/procfs.hpp"
+#include "runtime/init/seccomp_agent.hpp"
 #include "runtime/log.hpp"
 #include "runtime/store.hpp"
 #include "runtime/sync.hpp"
@@ -49,11 +50,33 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
   return std::find(v.begin(), v.end(), name) != v.end();
 }
 
+// The seccomp agent of a profile with SCMP_ACT_NOTIFY rules: connected by the runtime, which
+// tells the child its host pid and the container's state with Go; the child sends its notify fd
+// right after loading the filter, as the init does.
+struct SeccompAgent {
+  const oci::Seccomp* profile = nullptr;
+  UniqueFd sock;
+  pid_t host_pid = 0;
+  std::string state_json;
+
+  void take_go(const std::string& payload) {
+    if (!sock) return;
+    auto nl = payload.find('\n');
+    host_pid = static_cast<pid_t>(std::stol(payload.substr(0, nl)));
+    state_json = nl == std::string::npos ? "" : payload.substr(nl + 1);
+  }
+  void send(UniqueFd notify) {
+    if (notify && sock)
+      init::send_to_seccomp_agent(sock.get(), notify.get(), host_pid, *profile, state_json);
+    sock.reset();
+  }
+};
+
 [[noreturn]] void exec_child(const oci::Process& proc, std::vector<Joined>& joins,
                              SyncChannel& sync, UniqueFd& console,
                              std::optional<seccomp::Filter>& filter,
                              const std::optional<oci::Landlock>& landlock, int preserve_fds,
-                             const std::vector<int>& self_attach_fds) {
+                             const std::vector<int>& self_attach_fds, SeccompAgent& agent) {
   try {
     sigset_t none;
     sigemptyset(&none);
@@ -61,8 +84,9 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     self_attach(self_attach_fds);  // before joining any namespace
-    sync.expect(SyncType::Go, "waiting for the runtime");
-    std::vector<int> keep = {sync.fd(), console.get(), log::fd()};
+    // Go carries "PID\nSTATE-JSON" for the seccomp agent: this process's pid on the host.
+    agent.take_go(sync.expect(SyncType::Go, "waiting for the runtime").payload);
+    std::vector<int> keep = {sync.fd(), console.get(), log::fd(), agent.sock.get()};
     for (const auto& j : joins) keep.push_back(j.fd.get());
     close_fds_except(3 + preserve_fds, keep);
     for (int fd = 3; fd < 3 + preserve_fds; ++fd) {
@@ -101,7 +125,7 @@ bool has_cap(const std::vector<std::string>& v, const char* name) {
     // filters that may deny prctl.
     ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     init::landlock::restrict_self(ruleset);
-    if (filter) filter->load();
+    if (filter) agent.send(filter->load());
     if (keep_admin) init::drop_kept_sys_admin(proc);
     init::exec_process(prepared);
   } catch (const std::exception& e) {
@@ -143,6 +167,11 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (cfg.linux->seccomp)
     filter.emplace(seccomp::build_cached(*cfg.linux->seccomp, kSeccompCacheDir, nullptr));
   std::optional<oci::Landlock> landlock = oci::landlock_from_annotations(cfg.annotations);
+  SeccompAgent agent;
+  if (filter && filter->uses_notify()) {
+    agent.profile = &*cfg.linux->seccomp;
+    agent.sock = init::connect_seccomp_agent(*agent.profile);
+  }
 
   // Join what the container's init has, user first and mount last.
   std::vector<Joined> joins;
@@ -179,7 +208,8 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   long pid = fast.clone(0);
   if (pid == 0) {
     parent.close();
-    exec_child(o.process, joins, child, console, filter, landlock, o.preserve_fds, fast.task_fds());
+    exec_child(o.process, joins, child, console, filter, landlock, o.preserve_fds, fast.task_fds(),
+               agent);
   }
   int err = errno;
   fast.close();
@@ -187,9 +217,15 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (pid < 0) throw_sys("clone the exec process", err);
   child.close();
   console.reset();
+  std::string go;
+  if (agent.sock) {
+    agent.sock.reset();
+    go = std::to_string(pid) + "\n" +
+         oci::state_to_hook_json(make_state(rec, "running", rec.init.pid));
+  }
   // Go first: the child joins the namespaces and prepares while the cgroup attach (an RCU
   // grace period on cgroup v1) runs; it waits for CgroupJoined before its last steps.
-  parent.send(SyncType::Go);
+  parent.send(SyncType::Go, go);
   try {
     if (cg && !fast.attached()) cg->add_process(static_cast<pid_t>(pid));
     parent.send(SyncType::CgroupJoined);

@@ -223,4 +223,17 @@ std::string derive_status(int dirfd, const ContainerRecord& rec, bool frozen) {
   return "running";
 }
 
+oci::State make_state(const ContainerRecord& rec, const std::string& status, pid_t pid) {
+  oci::State s;
+  s.id = rec.id;
+  s.status = status;
+  s.pid = pid;
+  s.bundle = rec.bundle;
+  s.rootfs = rec.rootfs;
+  s.created = rec.created;
+  s.owner = rec.owner;
+  s.annotations = rec.annotations;
+  return s;
+}
+
 }  // namespace nucleus

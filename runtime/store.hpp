@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "oci/state.hpp"
 #include "runtime/util/fd.hpp"
 
 namespace nucleus {
@@ -36,6 +37,9 @@ struct ContainerRecord {
   std::map<std::string, std::string> annotations;
   ProcessId tracer;  // trace mode's supervisor, until it has written its file
 };
+
+// The runtime-spec state of a record: what `state`, hooks and the seccomp agent are told.
+oci::State make_state(const ContainerRecord& rec, const std::string& status, pid_t pid);
 
 class Store {
  public:

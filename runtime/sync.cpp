@@ -103,13 +103,14 @@ void SyncChannel::throw_peer_error() {
     if (m.type == SyncType::Error) throw Error(m.payload);
 }
 
-void SyncChannel::expect(SyncType want, std::string_view what) {
+SyncMsg SyncChannel::expect(SyncType want, std::string_view what) {
   SyncMsg m;
   if (!recv(m)) throw Error(std::string(what) + ": the other side exited");
   if (m.type == SyncType::Error) throw Error(m.payload);
   if (m.type != want)
     throw Error(std::string(what) + ": unexpected sync message " +
                 std::to_string(static_cast<uint32_t>(m.type)));
+  return m;
 }
 
 }  // namespace nucleus

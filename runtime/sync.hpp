@@ -51,7 +51,7 @@ class SyncChannel {
   bool recv(SyncMsg& msg);
   // Receives the next message and requires it to be `want`; an Error message is rethrown as
   // nucleus::Error with its text; EOF becomes an Error naming `what`.
-  void expect(SyncType want, std::string_view what);
+  SyncMsg expect(SyncType want, std::string_view what);  // the message, when it is WANT
   // After the peer is gone (or killed): reads what it sent before closing and throws its Error
   // message if there is one; returns otherwise. The peer's own error is the one to report.
   void throw_peer_error();

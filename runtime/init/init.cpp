@@ -14,6 +14,7 @@
 #include "oci/state.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init/landlock.hpp"
+#include "runtime/init/seccomp_agent.hpp"
 #include "runtime/log.hpp"
 #include "runtime/tracer.hpp"
 #include "runtime/util/error.hpp"
@@ -106,30 +107,10 @@ void wait_for_runtime_hooks(Context& ctx) {
   if (m.type != SyncType::HooksDone) throw Error("waiting for prestart hooks: unexpected message");
 }
 
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\')
-      o += '\\', o += static_cast<char>(c);
-    else if (c < 0x20) {
-      char b[8];
-      snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else
-      o += static_cast<char>(c);
-  }
-  return o + "\"";
-}
-
-// runtime-spec seccomp listener protocol: one message, the notify fd as SCM_RIGHTS and a
-// containerProcessState JSON naming it "seccompFd".
+// runtime-spec seccomp listener protocol (seccomp_agent.hpp): the notify fd and the state.
 void send_to_listener(Context& ctx, int notify_fd) {
-  const auto& sc = *ctx.config->linux->seccomp;
-  std::string payload = std::string("{\"ociVersion\":\"") + oci::kSpecVersion +
-                        "\",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(ctx.host_pid) +
-                        ",\"metadata\":" + json_string(sc.listener_metadata) +
-                        ",\"state\":" + (ctx.state_json.empty() ? "{}" : ctx.state_json) + "}";
-  send_fd(ctx.seccomp_listener.get(), notify_fd, payload);
+  send_to_seccomp_agent(ctx.seccomp_listener.get(), notify_fd, ctx.host_pid,
+                        *ctx.config->linux->seccomp, ctx.state_json);
   ctx.seccomp_listener.reset();
 }
 
