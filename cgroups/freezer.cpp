@@ -23,7 +23,32 @@ std::string v2_freezer(const FsManager& m) {
   return d;
 }
 
+// The directory, else its nearest existing parent inside the hierarchy (a new cgroup starts
+// frozen under a frozen parent).
+std::string existing_dir(const Hierarchy& h) {
+  std::string d = h.dir();
+  while (d.size() > h.mount.size() && !path_exists(d)) d.erase(d.rfind('/'));
+  return d;
+}
+
 }  // namespace
+
+std::string FsManager::frozen_for_join() const {
+  for (const auto& h : hs_) {
+    std::string d = existing_dir(h);
+    if (h.v2) {
+      // cgroup.freeze is the cgroup's own setting; cgroup.events says frozen for one whose
+      // parent is (and for an empty frozen one).
+      if (read_cg(d, "cgroup.freeze") == "1") return d + "/cgroup.freeze is 1";
+      if (read_kv(d, "cgroup.events")["frozen"] == 1) return d + "/cgroup.events says frozen 1";
+    } else if (h.dir() == v1_dir("freezer")) {
+      // FROZEN or FREEZING, by itself or by a parent (the root has no freezer.state).
+      auto st = read_cg(d, "freezer.state");
+      if (st && !st->empty() && *st != "THAWED") return d + "/freezer.state is " + *st;
+    }
+  }
+  return "";
+}
 
 void FsManager::freeze() {
   auto deadline = std::chrono::steady_clock::now() + kTimeout;

@@ -44,6 +44,7 @@ class FsManager : public Manager {
   void freeze() override;
   void thaw() override;
   bool frozen() const override;
+  std::string frozen_for_join() const override;
   std::vector<pid_t> pids() const override;
   void kill_all(int signal) override;
   void destroy() override;
@@ -68,6 +69,9 @@ class FsManager : public Manager {
   const std::vector<std::string>& unwritable() const { return unwritable_; }
   // "" when the hierarchy of this mount is usable; else why not (rootless, no permission).
   std::string unusable_reason(const std::string& mount) const;
+  // The hierarchies in the order a process joins them: the one that freezes (the v1 freezer's,
+  // else cgroup2's) last.
+  std::vector<Hierarchy> join_order() const;
 
  private:
   void create_in(const Hierarchy& h, bool cpuset);

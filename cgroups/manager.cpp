@@ -215,8 +215,18 @@ void FsManager::create_in(const Hierarchy& h, bool cpuset) {
   }
 }
 
+std::vector<Hierarchy> FsManager::join_order() const {
+  auto freezer = layout_.v1.find("freezer");
+  auto freezes = [&](const Hierarchy& h) {
+    return freezer != layout_.v1.end() ? !h.v2 && h.mount == freezer->second : h.v2;
+  };
+  std::vector<Hierarchy> out = hs_;
+  std::stable_partition(out.begin(), out.end(), [&](const Hierarchy& h) { return !freezes(h); });
+  return out;
+}
+
 void FsManager::add_process(pid_t pid) {
-  for (const auto& h : hs_) {
+  for (const auto& h : join_order()) {
     try {
       write_cg(h.dir(), "cgroup.procs", std::to_string(pid), "join cgroup");
     } catch (const Error& e) {
@@ -227,7 +237,7 @@ void FsManager::add_process(pid_t pid) {
 
 std::vector<std::string> FsManager::v1_task_files() const {
   std::vector<std::string> out;
-  for (const auto& h : hs_)
+  for (const auto& h : join_order())
     if (!h.v2) out.push_back(h.dir() + "/tasks");
   return out;
 }
@@ -273,7 +283,9 @@ void FsManager::kill_all(int signal) {
   pid_t failed = 0;
   for (pid_t p : pids())
     if (::kill(p, signal) < 0 && errno != ESRCH && !err) err = errno, failed = p;
-  if (froze) thaw();
+  // SIGKILL takes effect in a frozen cgroup v1 freezer only once thawed: a paused container is
+  // thawed too then (runc thaws after signalling all in any case).
+  if (froze || (signal == SIGKILL && can_freeze && frozen())) thaw();
   if (err) throw_sys("kill " + std::to_string(failed), err);
 }
 

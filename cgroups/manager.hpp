@@ -83,12 +83,14 @@ class Manager {
   // Only the cgroup2 (unified) hierarchy's directory, if the host has one; create() later makes
   // the rest. For clone3(CLONE_INTO_CGROUP), which needs the v2 directory before the clone.
   virtual void create_unified() = 0;
-  // Moves pid into the cgroup on every hierarchy.
+  // Moves pid into the cgroup on every hierarchy, the freezer's last (join_order()).
   virtual void add_process(pid_t pid) = 0;
   // For attaching a new process without add_process (whose cgroup.procs writes take the global
   // cgroup_threadgroup_rwsem: ~10 ms of RCU grace period on a quiet host): the v1 "tasks"
   // files, to which a single-threaded process writes "0" to move itself, and the v2 directory
-  // for clone3(CLONE_INTO_CGROUP). Empty where there is none.
+  // for clone3(CLONE_INTO_CGROUP). Empty where there is none. The freezer's "tasks" file comes
+  // last: a process that joins a frozen freezer stops there, and must be in every other cgroup
+  // by then (its memory and pids charged where they belong).
   virtual std::vector<std::string> v1_task_files() const = 0;
   virtual std::string v2_directory() const = 0;
   // Applies every field; a value the host cannot apply is a nucleus::Error naming the field and
@@ -97,6 +99,12 @@ class Manager {
   virtual void freeze() = 0;  // returns when the cgroup is frozen
   virtual void thaw() = 0;
   virtual bool frozen() const = 0;
+  // Why a process joining this cgroup now would be frozen, "" when it would not: a freezer of
+  // the cgroup (v1 freezer.state, cgroup2 cgroup.freeze or cgroup.events), or of its nearest
+  // existing parent when the directory is not made yet, is frozen or freezing. Checked before
+  // a container's init joins: it would stop there for good. Every hierarchy that can freeze is
+  // looked at (on a hybrid host the cgroup2 one too, which the init starts in).
+  virtual std::string frozen_for_join() const = 0;
   virtual std::vector<pid_t> pids() const = 0;  // every process, recursively
   virtual void kill_all(int signal) = 0;
   // Removes the directories (waits briefly for exiting tasks). Never removes a directory this

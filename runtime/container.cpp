@@ -34,6 +34,7 @@
 #include "runtime/tracer.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/process.hpp"
 #include "runtime/util/socket.hpp"
 #include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
@@ -60,10 +61,7 @@ class CreateTransaction {
   CreateTransaction(const Store& store, std::string id) : store_(store), id_(std::move(id)) {}
   ~CreateTransaction() {
     if (committed_) return;
-    if (child_ > 0) {
-      ::kill(child_, SIGKILL);
-      ::waitpid(child_, nullptr, 0);
-    }
+    if (child_ > 0) kill_child();
     if (cgroup_) {
       try {
         cgroup_->destroy();
@@ -85,6 +83,22 @@ class CreateTransaction {
   void commit() { committed_ = true; }
 
  private:
+  // SIGKILL and reap the init. In a frozen cgroup v1 freezer it dies only once thawed: this
+  // container's cgroup is thawed then (it is being removed). Bounded: an init that still does
+  // not go is left to its new parent, with a warning.
+  void kill_child() {
+    ::kill(child_, SIGKILL);
+    if (reap_within(child_, 200)) return;
+    try {
+      if (cgroup_ && cgroup_->frozen()) cgroup_->thaw();
+    } catch (const std::exception& e) {
+      log::warn(std::string("cleanup: ") + e.what());
+    }
+    if (!reap_within(child_, 5000))
+      log::warn("cleanup: the container init (pid " + std::to_string(child_) +
+                ") did not exit after SIGKILL");
+  }
+
   const Store& store_;
   std::string id_;
   bool dir_made_ = false;
@@ -269,6 +283,21 @@ long clone_in_user_namespace(unsigned long flags, int userns_fd) {
   return r;
 }
 
+// The init's next message. A cgroup frozen meanwhile (paused by someone under us) keeps the
+// init from ever answering: that is an error, not a wait forever. Returns false when the init
+// is gone.
+bool recv_from_init(SyncChannel& parent, SyncMsg& m, const cgroups::Manager& cg) {
+  for (;;) {
+    pollfd p{parent.fd(), POLLIN, 0};
+    int r = ::poll(&p, 1, 500);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw_sys("wait for the container init");
+    if (r > 0) return parent.recv(m);
+    if (std::string why = cg.frozen_for_join(); !why.empty())
+      throw Error("container's cgroup unexpectedly frozen (" + why + ")");
+  }
+}
+
 }  // namespace
 
 bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg) {
@@ -330,6 +359,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   copts.systemd = g.systemd_cgroup;
   // outlives tx, which may destroy it
   std::unique_ptr<cgroups::Manager> cg = cgroups::make_manager(host_layout(), copts);
+  // Before anything is made (runc's check and words): the init would freeze on joining, and
+  // create with it.
+  if (std::string why = cg->frozen_for_join(); !why.empty())
+    throw Error("container's cgroup unexpectedly frozen (" + why + ")");
   CreateTransaction tx(store, o.id);
   UniqueFd dir = store.create_dir(o.id);
   tx.dir_made();
@@ -442,7 +475,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   // The init is gone without an error message of its own: reaped, and said how it ended.
   auto init_exited = [&] {
     int status = 0;
-    if (::waitpid(static_cast<pid_t>(pid), &status, 0) == static_cast<pid_t>(pid)) tx.child(-1);
+    // It closed the channel by exiting: reaped at once (bounded all the same; tx kills it).
+    if (!reap_within(static_cast<pid_t>(pid), 2000, &status))
+      throw Error("container init closed its sync channel during create and did not exit");
+    tx.child(-1);
     throw Error("container init exited during create (" + describe_exit(status) + ")");
   };
   // A send fails when the init is gone (its exec failed, say): its own error is the one to
@@ -524,7 +560,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
 
   for (;;) {
     SyncMsg m;
-    if (!parent.recv(m)) init_exited();
+    if (!recv_from_init(parent, m, *cg)) init_exited();
     if (m.type == SyncType::Error) throw Error(m.payload);
     // Only with prestart or createRuntime hooks (Hooks::runtime_side); the init has the state
     // from Go.
@@ -567,14 +603,21 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   UniqueFd fifo(rfd);
   // The init writes "0" once it is released, then keeps the fifo open until its exec (the fd is
   // close-on-exec): EOF means the workload runs; any text before EOF is the init's error.
+  // Once released (exec.fifo gone: the status is "running", no second start), the lock is let
+  // go: the init may be paused before its exec, and `resume` must not wait for us. So is it
+  // when the init is paused before it could write (runc waits for the resume too).
   std::string got;
-  bool released = false;
+  bool released = false, unlocked = false;
   for (;;) {
     pollfd p{fifo.get(), POLLIN, 0};
     int r = ::poll(&p, 1, 100);
     if (r < 0 && errno == EINTR) continue;
     if (r == 0) {
       if (!rec.init.alive()) throw Error("container init exited before start");
+      if (!unlocked && is_frozen(rec)) {
+        Store::unlock(dir.get());
+        unlocked = true;
+      }
       continue;
     }
     char buf[4096];
@@ -586,6 +629,8 @@ void start_container(const GlobalOptions& g, const std::string& id) {
       released = true;
       got.erase(0, 1);
       ::unlinkat(dir.get(), "exec.fifo", 0);
+      Store::unlock(dir.get());
+      unlocked = true;
     }
   }
   if (!released) throw Error("container init exited before start");
@@ -621,6 +666,10 @@ void kill_container(const GlobalOptions& g, const std::string& id, int signal, b
   if (!pfd || !rec.init.alive()) throw Error("container not running");
   if (::syscall(SYS_pidfd_send_signal, pfd.get(), signal, nullptr, 0) < 0)
     throw_sys("kill container " + id);
+  // A process in a frozen cgroup v1 freezer dies of SIGKILL only once thawed: thawed then, so
+  // that a caller waiting for the exit does not wait for a resume (as runc).
+  if (signal == SIGKILL && status == "paused")
+    cgroups::open_manager(host_layout(), rec.cgroup)->thaw();
 }
 
 void delete_container(const GlobalOptions& g, const std::string& id, bool force) {

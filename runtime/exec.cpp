@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -27,6 +28,7 @@
 #include "runtime/sync.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/process.hpp"
 #include "runtime/util/socket.hpp"
 #include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
@@ -121,6 +123,12 @@ struct SeccompAgent {
     if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       throw_sys("prctl PR_SET_NO_NEW_PRIVS");
     sync.expect(SyncType::CgroupJoined, "waiting for the runtime to join the cgroup");
+    // A runtime killed while this process sat in a paused container (--ignore-paused; on
+    // cgroup2 it starts there frozen, before its death signal is set) left its messages
+    // readable: its closed end says it is gone, and nobody waits for this process any more.
+    pollfd peer{sync.fd(), POLLRDHUP, 0};
+    if (::poll(&peer, 1, 0) > 0 && (peer.revents & (POLLHUP | POLLRDHUP)))
+      throw Error("exec: the runtime exited while the process was starting");
     // The process outlives the runtime (exec --detach): the death signal ends here, before the
     // filters that may deny prctl.
     ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -230,16 +238,21 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     if (cg && !fast.attached()) cg->add_process(static_cast<pid_t>(pid));
     parent.send(SyncType::CgroupJoined);
   } catch (...) {
-    // The child may have failed meanwhile: its own error is the one to report.
+    // The child may have failed meanwhile: its own error is the one to report. In a paused
+    // container (--ignore-paused) it dies only at the resume: not waited for then.
     ::kill(static_cast<pid_t>(pid), SIGKILL);
-    ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    reap_within(static_cast<pid_t>(pid), 1000);
     parent.throw_peer_error();
     throw;
   }
+  // From here on we only wait for the child, which a paused container (--ignore-paused) holds
+  // until `resume`: that command must not wait for our lock meanwhile (nor for the child's
+  // inherited copy of it, released with ours).
+  Store::unlock(dir.get());
   // The channel closes on a successful exec (close-on-exec); an error arrives as a message.
   SyncMsg m;
   if (parent.recv(m)) {
-    ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    reap_within(static_cast<pid_t>(pid), 1000);
     throw Error(m.type == SyncType::Error ? m.payload : "exec: unexpected sync message");
   }
   if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);

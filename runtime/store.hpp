@@ -52,7 +52,13 @@ class Store {
   // Creates the container dir atomically; "container "ID" already exists" when present.
   UniqueFd create_dir(const std::string& id);
   // Opens and locks (flock, exclusive) an existing container dir; "container "ID" does not exist".
+  // A lock another process holds for more than a minute is an error naming that process
+  // ("container "ID" is busy: pid N (...) has held its lock ..."), not a wait forever.
   UniqueFd open_locked(const std::string& id) const;
+  // Releases the lock of an open_locked/create_dir fd before a wait that another command must
+  // be able to end (`resume` of a container whose process we wait for). Every copy of the fd
+  // (inherited by a child) is released with it; the fd stays usable.
+  static void unlock(int dirfd);
   std::vector<std::string> list() const;
 
   static void save(int dirfd, const ContainerRecord& rec);

@@ -429,3 +429,36 @@ BOOST_AUTO_TEST_CASE(rootless_leaves_out_hierarchies_it_may_not_write) {
   BOOST_TEST(WIFEXITED(st));
   BOOST_TEST(WEXITSTATUS(st) == 0);
 }
+
+// A process that joins a frozen freezer stops there: it joins the freezer last, so that it is
+// in every other cgroup (memory, pids...) by then. The init's "tasks" files come in that order.
+BOOST_AUTO_TEST_CASE(v1_the_freezer_is_joined_last) {
+  V1 f;
+  auto tasks = f.m->v1_task_files();
+  BOOST_TEST(tasks.size() == kAll.size());
+  BOOST_TEST(tasks.back() == f.d("freezer") + "/tasks");
+  for (const auto& c : kAll) touch(f.d(c), {"cgroup.procs"});
+  WriteLog log(f.t.root);
+  f.m->add_process(4242);
+  BOOST_TEST(log.all().size() == kAll.size());
+  BOOST_TEST(log.all().back().first == "freezer/test/c1/cgroup.procs");
+}
+
+// Checked before an init joins: the cgroup's freezer, or its nearest existing parent's while
+// the cgroup is not made yet, FROZEN or FREEZING.
+BOOST_AUTO_TEST_CASE(v1_frozen_for_join_reads_the_cgroup_or_its_nearest_parent) {
+  TempRoot t;
+  cg::Layout l = cg::Layout::under(t.root, {"memory", "freezer"}, {});
+  cg::Options o;
+  o.id = "c1";
+  o.cgroups_path = "/a/b/c1";
+  auto m = cg::make_manager(l, o);
+  BOOST_TEST(m->frozen_for_join() == "");  // nothing made, the root has no freezer.state
+  put(t.p("freezer/a/freezer.state"), "FROZEN");
+  put(t.p("memory/a/b/c1/freezer.state"), "FROZEN");  // not the freezer hierarchy: ignored
+  BOOST_TEST(m->frozen_for_join() == t.p("freezer/a") + "/freezer.state is FROZEN");
+  put(t.p("freezer/a/freezer.state"), "THAWED");
+  BOOST_TEST(m->frozen_for_join() == "");
+  put(t.p("freezer/a/b/c1/freezer.state"), "FREEZING");
+  BOOST_TEST(m->frozen_for_join() == t.p("freezer/a/b/c1") + "/freezer.state is FREEZING");
+}

@@ -257,3 +257,23 @@ BOOST_AUTO_TEST_CASE(device_filter_program_shape) {
   BOOST_CHECK_THROW(cg::device_filter_program({R{true, "x", {}, {}, ""}}), nucleus::Error);
   BOOST_CHECK_THROW(cg::device_filter_program({R{true, "c", {}, {}, "rq"}}), nucleus::Error);
 }
+
+// Checked before an init joins: cgroup.freeze (the cgroup's own), cgroup.events (frozen by a
+// parent), of the cgroup or of its nearest existing parent while it is not made yet.
+BOOST_AUTO_TEST_CASE(v2_frozen_for_join_reads_freeze_and_events) {
+  TempRoot t;
+  cg::Layout l = cg::Layout::under(t.root, {}, kCtrls);
+  cg::Options o;
+  o.id = "c1";
+  o.cgroups_path = "/mid/c1";
+  auto m = cg::make_manager(l, o);
+  BOOST_TEST(m->frozen_for_join() == "");
+  put(t.p("unified/mid/cgroup.freeze"), "1");
+  BOOST_TEST(m->frozen_for_join() == t.p("unified/mid") + "/cgroup.freeze is 1");
+  put(t.p("unified/mid/cgroup.freeze"), "0");
+  put(t.p("unified/mid/c1/cgroup.freeze"), "0");
+  put(t.p("unified/mid/c1/cgroup.events"), "populated 0\nfrozen 1\n");
+  BOOST_TEST(m->frozen_for_join() == t.p("unified/mid/c1") + "/cgroup.events says frozen 1");
+  put(t.p("unified/mid/c1/cgroup.events"), "populated 0\nfrozen 0\n");
+  BOOST_TEST(m->frozen_for_join() == "");
+}
