@@ -1,0 +1,65 @@
+#!/usr/bin/env bats
+# Mount behaviours of runc 1.3 (tests/integration/mounts*.bats, mask.bats): dangling symlinks as
+# mount destinations, relative destinations, tmpfs modes, /proc and /sys on symlinks, read-only
+# /dev and /sys/fs/cgroup, masked directories, bind mount flags and recursive attributes.
+load ../helpers/common
+
+# mount_target SRC DST REAL_DST: a bind mount of SRC on DST lands on REAL_DST (where DST's
+# symlinks lead inside the rootfs), shows there in /proc/self/mounts, and is SRC's inode.
+mount_target() {
+  local src=$1 dst=$2 real=$3
+  cp "$BUNDLE/config.json" "$BUNDLE/config.json.orig"
+  update_config '.mounts += [{source: $s, destination: $d, options: ["bind"]}]' --arg s "$src" --arg d "$dst"
+  set_args stat -c "%n %d:%i" -- "$real"
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$output" "$real $(stat -c %d:%i -- "$src")" "stat of $real"
+  set_args awk -v p="$real" '$2 == p' /proc/self/mounts
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ $output == *" $real "* ]] || fail "no mount on $real: $output"
+  mv "$BUNDLE/config.json.orig" "$BUNDLE/config.json"
+}
+
+@test "bind mount through a dangling symlink component" {
+  rm -rf "$BUNDLE/rootfs/etc/hosts" "$BUNDLE/rootfs/tmp/foo"
+  ln -s /tmp/foo/bar "$BUNDLE/rootfs/jump"
+  ln -s /jump/baz/hosts "$BUNDLE/rootfs/etc/hosts"
+  mount_target "$BUNDLE/config.json" /etc/hosts /tmp/foo/bar/baz/hosts
+}
+
+@test "bind mount through a trailing dangling symlink (file and directory)" {
+  rm -rf "$BUNDLE/rootfs/etc/hosts" "$BUNDLE/rootfs/tmp/hosts"
+  ln -s /tmp/hosts "$BUNDLE/rootfs/etc/hosts"
+  mount_target "$BUNDLE/config.json" /etc/hosts /tmp/hosts
+  rm -rf "$BUNDLE/rootfs/tmp/hosts"
+  mount_target "$BUNDLE" /etc/hosts /tmp/hosts
+}
+
+@test "bind mount on /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf (relative, dangling)" {
+  rm -rf "$BUNDLE/rootfs/etc/resolv.conf" "$BUNDLE/rootfs/run"
+  mkdir -p "$BUNDLE/rootfs/run"
+  ln -s ../run/systemd/resolve/stub-resolv.conf "$BUNDLE/rootfs/etc/resolv.conf"
+  echo "nameserver 192.0.2.53" > "$BATS_TEST_TMPDIR/resolv.conf"
+  update_config '.mounts += [{source: $s, destination: "/etc/resolv.conf", type: "bind", options: ["rbind", "ro"]}]' \
+    --arg s "$BATS_TEST_TMPDIR/resolv.conf"
+  run_in_container 'cat /etc/resolv.conf; readlink /etc/resolv.conf'
+  expect_status 0
+  expect_eq "${lines[0]}" "nameserver 192.0.2.53" "resolv.conf in the container"
+  expect_eq "${lines[1]}" ../run/systemd/resolve/stub-resolv.conf "the image's symlink"
+  [[ -f $BUNDLE/rootfs/run/systemd/resolve/stub-resolv.conf ]] || fail "the link's target was not made in the rootfs"
+}
+
+@test "tmpfs on a dangling symlink behind a symlinked directory: made where the kernel resolves it" {
+  # /a -> /x/y and /x/y/l -> ../z/cache: /a/l is /x/z/cache (relative to the link's real
+  # directory, not to /a).
+  mkdir -p "$BUNDLE/rootfs/x/y"
+  ln -s /x/y "$BUNDLE/rootfs/a"
+  ln -s ../z/cache "$BUNDLE/rootfs/x/y/l"
+  update_config '.mounts += [{source: "tmpfs", destination: "/a/l", type: "tmpfs", options: ["size=1232k"]}]'
+  run_in_container 'awk "\$2 == \"/x/z/cache\" {print \$3, \$4}" /proc/self/mounts; [ -d /a/l ] && echo REACHABLE || echo UNREACHABLE'
+  expect_status 0
+  [[ ${lines[0]} == "tmpfs "*size=1232k* ]] || fail "no tmpfs on /x/z/cache: $output"
+  expect_eq "${lines[1]}" REACHABLE "/a/l in the container"
+  [[ ! -e $BUNDLE/rootfs/z ]] || fail "made /z (resolved against the link's path, not its directory)"
+}
