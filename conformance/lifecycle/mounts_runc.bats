@@ -63,3 +63,35 @@ mount_target() {
   expect_eq "${lines[1]}" REACHABLE "/a/l in the container"
   [[ ! -e $BUNDLE/rootfs/z ]] || fail "made /z (resolved against the link's path, not its directory)"
 }
+
+@test "a relative mount destination is resolved against / (with runc's warning)" {
+  update_config '.mounts += [{source: "tmpfs", destination: "mnt/rel", type: "tmpfs", options: ["size=1232k"]},
+    {source: "tmpfs", destination: "../../up/../twice", type: "tmpfs", options: ["size=1236k"]}]'
+  set_cmd 'awk "\$4 ~ /size=123[26]k/ {print \$2}" /proc/self/mounts'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains /mnt/rel /twice
+  if ! is_runc; then
+    expect_output_contains "mount destination mnt/rel is not absolute. Support for non-absolute mount destinations will be removed in a future release."
+  fi
+}
+
+@test "an empty mount destination is refused" {
+  nucleus_only
+  update_config '.mounts += [{source: "tmpfs", destination: "", type: "tmpfs"}]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'mounts[7].destination: required'
+}
+
+@test "a destination on the top of the rootfs is refused (., a link to /)" {
+  update_config '.mounts += [{source: "tmpfs", destination: "/mnt/..", type: "tmpfs"}]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "is on the top of rootfs"
+  update_config '.mounts[-1].destination = "/toroot"'
+  ln -s / "$BUNDLE/rootfs/toroot"
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "is on the top of rootfs"
+}

@@ -145,6 +145,20 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
   }
 }
 
+// A destination that resolves to the rootfs itself ("/", "..", a link to "/") would cover the
+// whole root: refused, as runc does.
+void check_not_rootfs_top(const Context& ctx, int rootfd, int target, const std::string& shown) {
+  // The same inode on the same mount (the rootfs bound elsewhere in it is another mount).
+  struct statx r, t;
+  unsigned mask = STATX_INO | STATX_MNT_ID;
+  if (::statx(rootfd, "", AT_EMPTY_PATH, mask, &r) < 0 ||
+      ::statx(target, "", AT_EMPTY_PATH, mask, &t) < 0)
+    throw_sys(shown);
+  if (r.stx_mnt_id == t.stx_mnt_id && r.stx_ino == t.stx_ino)
+    throw Error(shown + ": mountpoint \"" + ctx.rootfs + "\" is on the top of rootfs \"" +
+                ctx.rootfs + "\"");
+}
+
 void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
   MountOptions o = parse_mount_options(m.options);
   std::string type = m.type;
@@ -165,6 +179,7 @@ void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
     struct stat st;
     if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
     target = S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, dest) : mkfile_in_root(rootfd, dest);
+    check_not_rootfs_top(ctx, rootfd, target.get(), shown);
     if (o.idmap) {
       auto it = ctx.idmap_trees.find(index);
       if (it == ctx.idmap_trees.end()) throw Error(shown + ": idmapped tree missing");
@@ -183,6 +198,7 @@ void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
     }
   } else {
     target = mkdir_all_in_root(rootfd, dest);
+    check_not_rootfs_top(ctx, rootfd, target.get(), shown);
     // tmpcopyup: hold the directory underneath, to copy what it has into the new tmpfs.
     UniqueFd below;
     if (o.tmpcopyup && type == "tmpfs") below = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
