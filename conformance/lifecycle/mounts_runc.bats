@@ -95,3 +95,37 @@ mount_target() {
   expect_status 1
   expect_output_contains "is on the top of rootfs"
 }
+
+@test "tmpfs without mode= keeps the mode of the directory it is mounted on" {
+  mkdir "$BUNDLE/rootfs/tmpfs"
+  chmod 0710 "$BUNDLE/rootfs/tmpfs"
+  update_config '.mounts += [{type: "tmpfs", source: "tmpfs", destination: "/tmpfs", options: ["rw", "nodev", "nosuid"]}]'
+  run_in_container 'stat -c %a /tmpfs; grep "^tmpfs /tmpfs " /proc/self/mounts'
+  expect_status 0
+  expect_eq "${lines[0]}" 710 "mode of the tmpfs"
+  [[ ${lines[1]} =~ [,\ ]mode=710[,\ ] ]] || fail "no mode=710 in the mount options: ${lines[1]}"
+}
+
+@test "tmpfs with mode= uses it, the directory underneath is not changed" {
+  mkdir "$BUNDLE/rootfs/tmpfs"
+  chmod 0710 "$BUNDLE/rootfs/tmpfs"
+  update_config '.mounts += [{type: "tmpfs", source: "tmpfs", destination: "/tmpfs", options: ["rw", "nodev", "nosuid", "mode=1500"]}]'
+  run_in_container 'stat -c %a /tmpfs; grep "^tmpfs /tmpfs " /proc/self/mounts'
+  expect_status 0
+  expect_eq "${lines[0]}" 1500 "mode of the tmpfs"
+  [[ ${lines[1]} =~ [,\ ]mode=1500[,\ ] ]] || fail "no mode=1500 in the mount options: ${lines[1]}"
+  expect_eq "$(stat -c %a "$BUNDLE/rootfs/tmpfs")" 710 "mode of the directory underneath"
+}
+
+@test "tmpfs on a directory made for it: 1777 (the tmpfs default), the made directories 755" {
+  rm -rf "$BUNDLE/rootfs/non-existent"
+  update_config '.mounts += [{type: "tmpfs", source: "tmpfs", destination: "/non-existent/foo/bar/baz", options: ["rw", "nodev", "nosuid"]}]'
+  run_in_container 'stat -c %a /non-existent/foo/bar/baz; grep "^tmpfs /non-existent/foo/bar/baz " /proc/self/mounts'
+  expect_status 0
+  expect_eq "${lines[0]}" 1777 "mode of the tmpfs"
+  [[ ! ${lines[1]} =~ [,\ ]mode= ]] || fail "a mode= was given: ${lines[1]}"
+  local d
+  for d in non-existent non-existent/foo non-existent/foo/bar non-existent/foo/bar/baz; do
+    expect_eq "$(stat -c %a "$BUNDLE/rootfs/$d")" 755 "mode of /$d"
+  done
+}

@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -159,82 +160,120 @@ void check_not_rootfs_top(const Context& ctx, int rootfd, int target, const std:
                 ctx.rootfs + "\"");
 }
 
-void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
-  MountOptions o = parse_mount_options(m.options);
-  std::string type = m.type;
-  if (type == "bind") o.bind = true;
-  std::string dest = clean_path(m.destination);
-  std::string shown = "mount " + (m.source.empty() ? type : m.source) + " on " + dest;
+// One configured mount being made: its parsed options and cleaned destination.
+struct MountJob {
+  const oci::Mount& m;
+  size_t index;  // in config.mounts (idmapped trees are keyed by it)
+  MountOptions o;
+  std::string type;
+  std::string dest;   // clean, absolute, inside the rootfs
+  std::string shown;  // "mount SRC on DEST", for errors
+};
 
-  if (type == "cgroup" || type == "cgroup2") {
-    join_cgroup(ctx);
-    mount_cgroup(ctx, rootfd, m, o, dest);
-    return;
-  }
-
-  UniqueFd target;
-  std::string src = m.source;
-  if (o.bind) {
-    src = host_source(ctx, m);
-    struct stat st;
-    if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
-    target = S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, dest) : mkfile_in_root(rootfd, dest);
-    check_not_rootfs_top(ctx, rootfd, target.get(), shown);
-    if (o.idmap) {
-      auto it = ctx.idmap_trees.find(index);
-      if (it == ctx.idmap_trees.end()) throw Error(shown + ": idmapped tree missing");
-      if (::syscall(SYS_move_mount, it->second.get(), "", AT_FDCWD, fd_path(target.get()).c_str(),
-                    MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        throw_sys(shown + " (idmapped)");
-      ctx.idmap_trees.erase(it);
-    } else {
-      do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), "",
-               shown);
-    }
-    unsigned long extra = o.flags & ~(MS_REMOUNT);
-    if (extra || o.clear) {
-      UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
-      bind_remount(fd_path(mounted.get()), extra, o.clear, dest);
-    }
+void mount_bind(Context& ctx, int rootfd, MountJob& j) {
+  std::string src = host_source(ctx, j.m);
+  struct stat st;
+  if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
+  UniqueFd target =
+      S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, j.dest) : mkfile_in_root(rootfd, j.dest);
+  check_not_rootfs_top(ctx, rootfd, target.get(), j.shown);
+  if (j.o.idmap) {
+    auto it = ctx.idmap_trees.find(j.index);
+    if (it == ctx.idmap_trees.end()) throw Error(j.shown + ": idmapped tree missing");
+    if (::syscall(SYS_move_mount, it->second.get(), "", AT_FDCWD, fd_path(target.get()).c_str(),
+                  MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      throw_sys(j.shown + " (idmapped)");
+    ctx.idmap_trees.erase(it);
   } else {
-    target = mkdir_all_in_root(rootfd, dest);
-    check_not_rootfs_top(ctx, rootfd, target.get(), shown);
-    // tmpcopyup: hold the directory underneath, to copy what it has into the new tmpfs.
-    UniqueFd below;
-    if (o.tmpcopyup && type == "tmpfs") below = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
-    unsigned long flags = o.flags;
-    if (type == "sysfs" || type == "proc") flags |= 0;
-    if (::mount(src.empty() ? type.c_str() : src.c_str(), fd_path(target.get()).c_str(),
-                type.c_str(), flags, o.data.empty() ? nullptr : o.data.c_str()) < 0) {
-      int err = errno;
-      // sysfs without a network namespace of our own (user namespaces): bind the host's.
-      if (type == "sysfs" && err == EPERM && in_user_namespace(ctx)) {
-        do_mount("/sys", fd_path(target.get()), nullptr, MS_BIND | MS_REC, "", shown);
-        UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
-        bind_remount(fd_path(mounted.get()), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, dest);
-      } else {
-        throw_sys(shown, err);
+    do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (j.o.recursive_bind ? MS_REC : 0), "",
+             j.shown);
+  }
+  unsigned long extra = j.o.flags & ~(MS_REMOUNT);
+  if (extra || j.o.clear) {
+    UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
+    bind_remount(fd_path(mounted.get()), extra, j.o.clear, j.dest);
+  }
+}
+
+// The mount point of a new filesystem. A tmpfs on a directory the rootfs has already keeps
+// that directory's mode unless the options give one (runc 1.3: "mode=" goes first, so a later
+// one wins); on a directory made for it, the tmpfs default (1777) stays.
+UniqueFd filesystem_mountpoint(Context& ctx, int rootfd, MountJob& j) {
+  if (j.type == "tmpfs") {
+    if (UniqueFd existing = try_open_in_root(rootfd, j.dest, O_PATH)) {
+      struct stat st;
+      if (::fstat(existing.get(), &st) < 0) throw_sys(j.shown);
+      if (S_ISDIR(st.st_mode)) {
+        check_not_rootfs_top(ctx, rootfd, existing.get(), j.shown);
+        char mode[16];
+        std::snprintf(mode, sizeof mode, "mode=%04o", st.st_mode & 07777);
+        j.o.data = j.o.data.empty() ? mode : mode + ("," + j.o.data);
+        return existing;
       }
     }
-    if (below) {
-      UniqueFd above = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
-      copy_tree(below.get(), above.get());
-    }
   }
+  UniqueFd target = mkdir_all_in_root(rootfd, j.dest);
+  check_not_rootfs_top(ctx, rootfd, target.get(), j.shown);
+  return target;
+}
 
-  if (!o.propagation.empty() || o.attr_set || o.attr_clr) {
-    UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
-    for (unsigned long p : o.propagation)
-      do_mount("", fd_path(mounted.get()), nullptr, p, "", "set propagation of " + dest);
-    if (o.attr_set || o.attr_clr) {
-      mount_attr attr{};
-      attr.attr_set = o.attr_set;
-      attr.attr_clr = o.attr_clr;
-      if (::syscall(SYS_mount_setattr, mounted.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-                    sizeof attr) < 0)
-        throw_sys("mount_setattr (recursive options) on " + dest);
+void mount_filesystem(Context& ctx, int rootfd, MountJob& j) {
+  UniqueFd target = filesystem_mountpoint(ctx, rootfd, j);
+  // tmpcopyup: hold the directory underneath, to copy what it has into the new tmpfs.
+  UniqueFd below;
+  if (j.o.tmpcopyup && j.type == "tmpfs")
+    below = open_in_root(rootfd, j.dest, O_RDONLY | O_DIRECTORY);
+  const std::string& src = j.m.source;
+  unsigned long flags = j.o.flags;
+  if (::mount(src.empty() ? j.type.c_str() : src.c_str(), fd_path(target.get()).c_str(),
+              j.type.c_str(), flags, j.o.data.empty() ? nullptr : j.o.data.c_str()) < 0) {
+    int err = errno;
+    // sysfs without a network namespace of our own (user namespaces): bind the host's.
+    if (j.type == "sysfs" && err == EPERM && in_user_namespace(ctx)) {
+      do_mount("/sys", fd_path(target.get()), nullptr, MS_BIND | MS_REC, "", j.shown);
+      UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
+      bind_remount(fd_path(mounted.get()), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, j.dest);
+    } else {
+      throw_sys(j.shown, err);
     }
   }
+  if (below) {
+    UniqueFd above = open_in_root(rootfd, j.dest, O_RDONLY | O_DIRECTORY);
+    copy_tree(below.get(), above.get());
+  }
+}
+
+// Propagation options ("rprivate"...) and recursive attributes ("rro"...), on the new mount.
+void apply_propagation_and_attrs(int rootfd, const MountJob& j) {
+  const MountOptions& o = j.o;
+  if (o.propagation.empty() && !o.attr_set && !o.attr_clr) return;
+  UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
+  for (unsigned long p : o.propagation)
+    do_mount("", fd_path(mounted.get()), nullptr, p, "", "set propagation of " + j.dest);
+  if (o.attr_set || o.attr_clr) {
+    mount_attr attr{};
+    attr.attr_set = o.attr_set;
+    attr.attr_clr = o.attr_clr;
+    if (::syscall(SYS_mount_setattr, mounted.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                  sizeof attr) < 0)
+      throw_sys("mount_setattr (recursive options) on " + j.dest);
+  }
+}
+
+void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
+  MountJob j{m, index, parse_mount_options(m.options), m.type, clean_path(m.destination), ""};
+  if (j.type == "bind") j.o.bind = true;
+  j.shown = "mount " + (m.source.empty() ? j.type : m.source) + " on " + j.dest;
+  if (j.type == "cgroup" || j.type == "cgroup2") {
+    join_cgroup(ctx);
+    mount_cgroup(ctx, rootfd, m, j.o, j.dest);
+    return;
+  }
+  if (j.o.bind)
+    mount_bind(ctx, rootfd, j);
+  else
+    mount_filesystem(ctx, rootfd, j);
+  apply_propagation_and_attrs(rootfd, j);
 }
 
 struct DefaultDevice {
