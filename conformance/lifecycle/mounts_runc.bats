@@ -129,3 +129,33 @@ mount_target() {
     expect_eq "$(stat -c %a "$BUNDLE/rootfs/$d")" 755 "mode of /$d"
   done
 }
+
+@test "/proc that is a symlink in the rootfs is refused" {
+  rm -rf "$BUNDLE/rootfs/proc"
+  mkdir -p "$BUNDLE/rootfs/bad-proc"
+  ln -s /bad-proc "$BUNDLE/rootfs/proc"
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'must be mounted on ordinary directory'
+  [[ -z $(ls -A "$BUNDLE/rootfs/bad-proc") ]] || fail "something was made in /bad-proc"
+}
+
+@test "/sys that is a symlink in the rootfs is refused" {
+  rm -rf "$BUNDLE/rootfs/sys"
+  mkdir -p "$BUNDLE/rootfs/bad-sys"
+  ln -s /bad-sys "$BUNDLE/rootfs/sys"
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'mount sysfs on /sys' 'must be mounted on ordinary directory'
+}
+
+@test "/proc that is a file in the rootfs is refused" {
+  rm -rf "$BUNDLE/rootfs/proc"
+  touch "$BUNDLE/rootfs/proc"
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'must be mounted on ordinary directory'
+}

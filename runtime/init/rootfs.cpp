@@ -195,10 +195,31 @@ void mount_bind(Context& ctx, int rootfd, MountJob& j) {
   }
 }
 
+// proc and sysfs go on a directory only: an existing destination that is anything else (a
+// symlink to somewhere else in the rootfs, a file) is refused, as runc does (CVE-2019-19921
+// class); the last component is never followed.
+void refuse_non_directory(int rootfd, const MountJob& j) {
+  open_how how{};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string rel = j.dest.substr(1);
+  long fd = ::syscall(SYS_openat2, rootfd, rel.empty() ? "." : rel.c_str(), &how, sizeof how);
+  if (fd < 0) {
+    if (errno == ENOENT) return;  // made as a directory
+    throw_sys(j.shown);
+  }
+  UniqueFd f(static_cast<int>(fd));
+  struct stat st;
+  if (::fstat(f.get(), &st) < 0) throw_sys(j.shown);
+  if (!S_ISDIR(st.st_mode))
+    throw Error(j.shown + ": filesystem \"" + j.type + "\" must be mounted on ordinary directory");
+}
+
 // The mount point of a new filesystem. A tmpfs on a directory the rootfs has already keeps
 // that directory's mode unless the options give one (runc 1.3: "mode=" goes first, so a later
 // one wins); on a directory made for it, the tmpfs default (1777) stays.
 UniqueFd filesystem_mountpoint(Context& ctx, int rootfd, MountJob& j) {
+  if (j.type == "proc" || j.type == "sysfs") refuse_non_directory(rootfd, j);
   if (j.type == "tmpfs") {
     if (UniqueFd existing = try_open_in_root(rootfd, j.dest, O_PATH)) {
       struct stat st;
