@@ -159,3 +159,35 @@ mount_target() {
   expect_status 1
   expect_output_contains 'must be mounted on ordinary directory'
 }
+
+@test "a mount inside /proc is refused, but for the files lxcfs emulates" {
+  update_config '.mounts += [{source: "tmpfs", destination: "/proc/sys", type: "tmpfs"}]'
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'cannot be mounted because it is inside /proc'
+  echo "12345.67 1.00" > "$BATS_TEST_TMPDIR/uptime"
+  update_config '.mounts[-1] = {source: $s, destination: "/proc/uptime", type: "bind", options: ["bind", "ro"]}' \
+    --arg s "$BATS_TEST_TMPDIR/uptime"
+  set_args cat /proc/uptime
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$output" "12345.67 1.00" "/proc/uptime"
+}
+
+@test "an image symlink that sends a mount into /proc is refused" {
+  ln -s /proc/sys "$BUNDLE/rootfs/vol"
+  update_config '.mounts += [{source: "tmpfs", destination: "/vol", type: "tmpfs"}]'
+  set_cmd 'grep " /proc/sys " /proc/self/mounts'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'cannot be mounted because it is inside /proc'
+}
+
+@test "/proc that is not procfs is refused" {
+  update_config '.mounts = [.mounts[] | if .destination == "/proc" then {source: "tmpfs", destination: "/proc", type: "tmpfs"} else . end]'
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'cannot be mounted because it is not of type proc'
+}

@@ -2,16 +2,19 @@
 // destination resolved inside the rootfs and mounted through its fd), /dev, pivot_root, masked
 // and read-only paths, sysctl, hostname and the read-only root.
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -170,13 +173,56 @@ struct MountJob {
   std::string shown;  // "mount SRC on DEST", for errors
 };
 
+// runc's checkProcMount, on where the destination really is (its symlinks followed inside the
+// root): nothing may be mounted inside /proc but the files lxcfs emulates, and only procfs on
+// /proc itself (a new one, or a bind of one), so that no image symlink can send a mount over
+// /proc/sys or /proc/self (CVE-2019-19921).
+void check_proc_mount(const Context& ctx, int target, const MountJob& j) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(fd_path(target).c_str(), buf, sizeof buf - 1);
+  if (n < 0) throw_sys(j.shown + ": get mount destination real path");
+  std::string full(buf, static_cast<size_t>(n));
+  const std::string& root = ctx.rootfs;
+  if (full.compare(0, root.size(), root) != 0 ||
+      (full.size() > root.size() && root != "/" && full[root.size()] != '/'))
+    throw Error(j.shown + ": mountpoint \"" + full + "\" is outside of rootfs \"" + root + "\"");
+  std::string in_root = root == "/" ? full : full.substr(root.size());
+  if (in_root == "/proc") {
+    if (j.type == "proc") return;
+    struct statfs fs;
+    if (j.o.bind && ::statfs(host_source(ctx, j.m).c_str(), &fs) == 0 &&
+        fs.f_type == PROC_SUPER_MAGIC)
+      return;
+    throw Error(j.shown + ": \"" + full + "\" cannot be mounted because it is not of type proc");
+  }
+  if (in_root.rfind("/proc/", 0) != 0) return;
+  static const char* const lxcfs[] = {"/proc/cpuinfo",
+                                      "/proc/diskstats",
+                                      "/proc/meminfo",
+                                      "/proc/stat",
+                                      "/proc/swaps",
+                                      "/proc/uptime",
+                                      "/proc/loadavg",
+                                      "/proc/slabinfo",
+                                      "/proc/sys/kernel/ns_last_pid",
+                                      "/proc/sys/crypto/fips_enabled"};
+  for (const char* ok : lxcfs)
+    if (in_root == ok) return;
+  throw Error(j.shown + ": \"" + full + "\" cannot be mounted because it is inside /proc");
+}
+
+void check_mountpoint(const Context& ctx, int rootfd, int target, const MountJob& j) {
+  check_not_rootfs_top(ctx, rootfd, target, j.shown);
+  check_proc_mount(ctx, target, j);
+}
+
 void mount_bind(Context& ctx, int rootfd, MountJob& j) {
   std::string src = host_source(ctx, j.m);
   struct stat st;
   if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
   UniqueFd target =
       S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, j.dest) : mkfile_in_root(rootfd, j.dest);
-  check_not_rootfs_top(ctx, rootfd, target.get(), j.shown);
+  check_mountpoint(ctx, rootfd, target.get(), j);
   if (j.o.idmap) {
     auto it = ctx.idmap_trees.find(j.index);
     if (it == ctx.idmap_trees.end()) throw Error(j.shown + ": idmapped tree missing");
@@ -225,7 +271,7 @@ UniqueFd filesystem_mountpoint(Context& ctx, int rootfd, MountJob& j) {
       struct stat st;
       if (::fstat(existing.get(), &st) < 0) throw_sys(j.shown);
       if (S_ISDIR(st.st_mode)) {
-        check_not_rootfs_top(ctx, rootfd, existing.get(), j.shown);
+        check_mountpoint(ctx, rootfd, existing.get(), j);
         char mode[16];
         std::snprintf(mode, sizeof mode, "mode=%04o", st.st_mode & 07777);
         j.o.data = j.o.data.empty() ? mode : mode + ("," + j.o.data);
@@ -234,7 +280,7 @@ UniqueFd filesystem_mountpoint(Context& ctx, int rootfd, MountJob& j) {
     }
   }
   UniqueFd target = mkdir_all_in_root(rootfd, j.dest);
-  check_not_rootfs_top(ctx, rootfd, target.get(), j.shown);
+  check_mountpoint(ctx, rootfd, target.get(), j);
   return target;
 }
 
