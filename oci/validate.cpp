@@ -21,6 +21,13 @@ void check_path(const std::string& p, const std::string& path, const Reader& r) 
   if (p.empty() || p[0] != '/') r.fail(path, "must be an absolute path");
 }
 
+// A relative mount destination is relative to "/" (runc resolves it so; create warns as runc
+// does); only an empty one names nothing.
+void check_mount_destination(const std::string& p, const std::string& path, const Reader& r) {
+  if (p.find('\0') != std::string::npos) r.fail(path, "must not contain a NUL byte");
+  if (p.empty()) r.fail(path, "required");
+}
+
 void check_hooks(const Hooks& hooks, const Reader& r) {
   const std::pair<const char*, const std::vector<Hook>*> kinds[] = {
       {"prestart", &hooks.prestart},
@@ -144,7 +151,8 @@ void validate(const Config& c, std::string_view source) {
       r.fail("root.path", "must not contain a NUL byte");
   }
   for (size_t i = 0; i < c.mounts.size(); ++i)
-    detail::check_path(c.mounts[i].destination, detail::at("", "mounts", i) + ".destination", r);
+    detail::check_mount_destination(c.mounts[i].destination,
+                                    detail::at("", "mounts", i) + ".destination", r);
   if (c.hooks) detail::check_hooks(*c.hooks, r);
   const Linux empty;
   const Linux& l = c.linux ? *c.linux : empty;

@@ -333,6 +333,12 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     throw Error(
         "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
   check_sysctls(linux);
+  // runc's warning, word for word; the init resolves such a destination against "/".
+  for (const auto& m : cfg.mounts)
+    if (m.destination[0] != '/')
+      log::warn("mount destination " + m.destination +
+                " is not absolute. Support for non-absolute mount destinations will be removed "
+                "in a future release.");
   // Joining another container's pid namespace, the init is visible there before it could exec
   // the sealed binary: then this runtime re-execs from the sealed view first (it returns here
   // sealed), and the init is a plain clone of it. From a sealed install (README.md) the runtime

@@ -73,3 +73,38 @@ load ../helpers/common
   echo "runs inside: $ok, refused: $refused"
   [[ $ok -gt 0 ]] || fail "no run succeeded"
 }
+
+@test "a dangling destination symlink pointing out of the rootfs is made inside it" {
+  # /etc/hosts -> ../../../../../../../tmp/<name>: as the kernel resolves it with the rootfs as
+  # "/", that is /tmp/<name> in the rootfs; on the host it would be the host's /tmp/<name>.
+  local name=nucleus-escape-$$-$BATS_TEST_NUMBER
+  rm -f "$BUNDLE/rootfs/etc/hosts"
+  ln -s "../../../../../../../tmp/$name/hosts" "$BUNDLE/rootfs/etc/hosts"
+  echo marker > "$BATS_TEST_TMPDIR/hosts"
+  update_config '.mounts += [{"destination": "/etc/hosts", "type": "bind", "source": $src,
+      "options": ["bind", "ro"]}]' --arg src "$BATS_TEST_TMPDIR/hosts"
+  set_cmd 'cat /etc/hosts'
+  run rt run --bundle "$BUNDLE" "$ID"
+  local host_made=0
+  [[ ! -e /tmp/$name ]] || { host_made=1; rm -rf "/tmp/$name"; }
+  expect_status 0
+  expect_output_contains marker
+  [[ $host_made -eq 0 ]] || fail "the runtime created /tmp/$name on the host"
+  [[ -f $BUNDLE/rootfs/tmp/$name/hosts ]] || fail "the link's target was not made in the rootfs"
+}
+
+@test "a dangling symlink chain with an absolute hop out of the rootfs stays inside" {
+  local name=nucleus-escape-$$-$BATS_TEST_NUMBER
+  mkdir -p "$BUNDLE/rootfs/a"
+  ln -s "/../../../../../tmp/$name" "$BUNDLE/rootfs/a/hop"
+  ln -s ../a/hop/deeper/dir "$BUNDLE/rootfs/mnt/target"
+  update_config '.mounts += [{"destination": "/mnt/target", "type": "tmpfs", "source": "tmpfs",
+      "options": ["size=1232k"]}]'
+  set_cmd "grep -c size=1232k /proc/self/mountinfo; [ -d /tmp/$name/deeper/dir ] && echo INSIDE"
+  run rt run --bundle "$BUNDLE" "$ID"
+  local host_made=0
+  [[ ! -e /tmp/$name ]] || { host_made=1; rm -rf "/tmp/$name"; }
+  expect_status 0
+  expect_output_contains INSIDE
+  [[ $host_made -eq 0 ]] || fail "the runtime created /tmp/$name on the host"
+}

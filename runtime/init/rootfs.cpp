@@ -2,16 +2,20 @@
 // destination resolved inside the rootfs and mounted through its fd), /dev, pivot_root, masked
 // and read-only paths, sysctl, hostname and the read-only root.
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -145,80 +149,198 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
   }
 }
 
-void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
-  MountOptions o = parse_mount_options(m.options);
-  std::string type = m.type;
-  if (type == "bind") o.bind = true;
-  std::string dest = clean_path(m.destination);
-  std::string shown = "mount " + (m.source.empty() ? type : m.source) + " on " + dest;
+// A destination that resolves to the rootfs itself ("/", "..", a link to "/") would cover the
+// whole root: refused, as runc does.
+void check_not_rootfs_top(const Context& ctx, int rootfd, int target, const std::string& shown) {
+  // The same inode on the same mount (the rootfs bound elsewhere in it is another mount).
+  struct statx r, t;
+  unsigned mask = STATX_INO | STATX_MNT_ID;
+  if (::statx(rootfd, "", AT_EMPTY_PATH, mask, &r) < 0 ||
+      ::statx(target, "", AT_EMPTY_PATH, mask, &t) < 0)
+    throw_sys(shown);
+  if (r.stx_mnt_id == t.stx_mnt_id && r.stx_ino == t.stx_ino)
+    throw Error(shown + ": mountpoint \"" + ctx.rootfs + "\" is on the top of rootfs \"" +
+                ctx.rootfs + "\"");
+}
 
-  if (type == "cgroup" || type == "cgroup2") {
-    join_cgroup(ctx);
-    mount_cgroup(ctx, rootfd, m, o, dest);
-    return;
+// One configured mount being made: its parsed options and cleaned destination.
+struct MountJob {
+  const oci::Mount& m;
+  size_t index;  // in config.mounts (idmapped trees are keyed by it)
+  MountOptions o;
+  std::string type;
+  std::string dest;   // clean, absolute, inside the rootfs
+  std::string shown;  // "mount SRC on DEST", for errors
+};
+
+// runc's checkProcMount, on where the destination really is (its symlinks followed inside the
+// root): nothing may be mounted inside /proc but the files lxcfs emulates, and only procfs on
+// /proc itself (a new one, or a bind of one), so that no image symlink can send a mount over
+// /proc/sys or /proc/self (CVE-2019-19921).
+void check_proc_mount(const Context& ctx, int target, const MountJob& j) {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(fd_path(target).c_str(), buf, sizeof buf - 1);
+  if (n < 0) throw_sys(j.shown + ": get mount destination real path");
+  std::string full(buf, static_cast<size_t>(n));
+  const std::string& root = ctx.rootfs;
+  if (full.compare(0, root.size(), root) != 0 ||
+      (full.size() > root.size() && root != "/" && full[root.size()] != '/'))
+    throw Error(j.shown + ": mountpoint \"" + full + "\" is outside of rootfs \"" + root + "\"");
+  std::string in_root = root == "/" ? full : full.substr(root.size());
+  if (in_root == "/proc") {
+    if (j.type == "proc") return;
+    struct statfs fs;
+    if (j.o.bind && ::statfs(host_source(ctx, j.m).c_str(), &fs) == 0 &&
+        fs.f_type == PROC_SUPER_MAGIC)
+      return;
+    throw Error(j.shown + ": \"" + full + "\" cannot be mounted because it is not of type proc");
   }
+  if (in_root.rfind("/proc/", 0) != 0) return;
+  static const char* const lxcfs[] = {"/proc/cpuinfo",
+                                      "/proc/diskstats",
+                                      "/proc/meminfo",
+                                      "/proc/stat",
+                                      "/proc/swaps",
+                                      "/proc/uptime",
+                                      "/proc/loadavg",
+                                      "/proc/slabinfo",
+                                      "/proc/sys/kernel/ns_last_pid",
+                                      "/proc/sys/crypto/fips_enabled"};
+  for (const char* ok : lxcfs)
+    if (in_root == ok) return;
+  throw Error(j.shown + ": \"" + full + "\" cannot be mounted because it is inside /proc");
+}
 
-  UniqueFd target;
-  std::string src = m.source;
-  if (o.bind) {
-    src = host_source(ctx, m);
-    struct stat st;
-    if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
-    target = S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, dest) : mkfile_in_root(rootfd, dest);
-    if (o.idmap) {
-      auto it = ctx.idmap_trees.find(index);
-      if (it == ctx.idmap_trees.end()) throw Error(shown + ": idmapped tree missing");
-      if (::syscall(SYS_move_mount, it->second.get(), "", AT_FDCWD, fd_path(target.get()).c_str(),
-                    MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        throw_sys(shown + " (idmapped)");
-      ctx.idmap_trees.erase(it);
-    } else {
-      do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), "",
-               shown);
-    }
-    unsigned long extra = o.flags & ~(MS_REMOUNT);
-    if (extra || o.clear) {
-      UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
-      bind_remount(fd_path(mounted.get()), extra, o.clear, dest);
-    }
+void check_mountpoint(const Context& ctx, int rootfd, int target, const MountJob& j) {
+  check_not_rootfs_top(ctx, rootfd, target, j.shown);
+  check_proc_mount(ctx, target, j);
+}
+
+void mount_bind(Context& ctx, int rootfd, MountJob& j) {
+  std::string src = host_source(ctx, j.m);
+  struct stat st;
+  if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
+  UniqueFd target =
+      S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, j.dest) : mkfile_in_root(rootfd, j.dest);
+  check_mountpoint(ctx, rootfd, target.get(), j);
+  if (j.o.idmap) {
+    auto it = ctx.idmap_trees.find(j.index);
+    if (it == ctx.idmap_trees.end()) throw Error(j.shown + ": idmapped tree missing");
+    if (::syscall(SYS_move_mount, it->second.get(), "", AT_FDCWD, fd_path(target.get()).c_str(),
+                  MOVE_MOUNT_F_EMPTY_PATH) < 0)
+      throw_sys(j.shown + " (idmapped)");
+    ctx.idmap_trees.erase(it);
   } else {
-    target = mkdir_all_in_root(rootfd, dest);
-    // tmpcopyup: hold the directory underneath, to copy what it has into the new tmpfs.
-    UniqueFd below;
-    if (o.tmpcopyup && type == "tmpfs") below = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
-    unsigned long flags = o.flags;
-    if (type == "sysfs" || type == "proc") flags |= 0;
-    if (::mount(src.empty() ? type.c_str() : src.c_str(), fd_path(target.get()).c_str(),
-                type.c_str(), flags, o.data.empty() ? nullptr : o.data.c_str()) < 0) {
-      int err = errno;
-      // sysfs without a network namespace of our own (user namespaces): bind the host's.
-      if (type == "sysfs" && err == EPERM && in_user_namespace(ctx)) {
-        do_mount("/sys", fd_path(target.get()), nullptr, MS_BIND | MS_REC, "", shown);
-        UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
-        bind_remount(fd_path(mounted.get()), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, dest);
-      } else {
-        throw_sys(shown, err);
+    do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (j.o.recursive_bind ? MS_REC : 0), "",
+             j.shown);
+  }
+  unsigned long extra = j.o.flags & ~(MS_REMOUNT);
+  if (extra || j.o.clear) {
+    UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
+    bind_remount(fd_path(mounted.get()), extra, j.o.clear, j.dest);
+  }
+}
+
+// proc and sysfs go on a directory only: an existing destination that is anything else (a
+// symlink to somewhere else in the rootfs, a file) is refused, as runc does (CVE-2019-19921
+// class); the last component is never followed.
+void refuse_non_directory(int rootfd, const MountJob& j) {
+  open_how how{};
+  how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string rel = j.dest.substr(1);
+  long fd = ::syscall(SYS_openat2, rootfd, rel.empty() ? "." : rel.c_str(), &how, sizeof how);
+  if (fd < 0) {
+    if (errno == ENOENT) return;  // made as a directory
+    throw_sys(j.shown);
+  }
+  UniqueFd f(static_cast<int>(fd));
+  struct stat st;
+  if (::fstat(f.get(), &st) < 0) throw_sys(j.shown);
+  if (!S_ISDIR(st.st_mode))
+    throw Error(j.shown + ": filesystem \"" + j.type + "\" must be mounted on ordinary directory");
+}
+
+// The mount point of a new filesystem. A tmpfs on a directory the rootfs has already keeps
+// that directory's mode unless the options give one (runc 1.3: "mode=" goes first, so a later
+// one wins); on a directory made for it, the tmpfs default (1777) stays.
+UniqueFd filesystem_mountpoint(Context& ctx, int rootfd, MountJob& j) {
+  if (j.type == "proc" || j.type == "sysfs") refuse_non_directory(rootfd, j);
+  if (j.type == "tmpfs") {
+    if (UniqueFd existing = try_open_in_root(rootfd, j.dest, O_PATH)) {
+      struct stat st;
+      if (::fstat(existing.get(), &st) < 0) throw_sys(j.shown);
+      if (S_ISDIR(st.st_mode)) {
+        check_mountpoint(ctx, rootfd, existing.get(), j);
+        char mode[16];
+        std::snprintf(mode, sizeof mode, "mode=%04o", st.st_mode & 07777);
+        j.o.data = j.o.data.empty() ? mode : mode + ("," + j.o.data);
+        return existing;
       }
     }
-    if (below) {
-      UniqueFd above = open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY);
-      copy_tree(below.get(), above.get());
-    }
   }
+  UniqueFd target = mkdir_all_in_root(rootfd, j.dest);
+  check_mountpoint(ctx, rootfd, target.get(), j);
+  return target;
+}
 
-  if (!o.propagation.empty() || o.attr_set || o.attr_clr) {
-    UniqueFd mounted = open_in_root(rootfd, dest, O_PATH);
-    for (unsigned long p : o.propagation)
-      do_mount("", fd_path(mounted.get()), nullptr, p, "", "set propagation of " + dest);
-    if (o.attr_set || o.attr_clr) {
-      mount_attr attr{};
-      attr.attr_set = o.attr_set;
-      attr.attr_clr = o.attr_clr;
-      if (::syscall(SYS_mount_setattr, mounted.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-                    sizeof attr) < 0)
-        throw_sys("mount_setattr (recursive options) on " + dest);
+void mount_filesystem(Context& ctx, int rootfd, MountJob& j) {
+  UniqueFd target = filesystem_mountpoint(ctx, rootfd, j);
+  // tmpcopyup: hold the directory underneath, to copy what it has into the new tmpfs.
+  UniqueFd below;
+  if (j.o.tmpcopyup && j.type == "tmpfs")
+    below = open_in_root(rootfd, j.dest, O_RDONLY | O_DIRECTORY);
+  const std::string& src = j.m.source;
+  unsigned long flags = j.o.flags;
+  if (::mount(src.empty() ? j.type.c_str() : src.c_str(), fd_path(target.get()).c_str(),
+              j.type.c_str(), flags, j.o.data.empty() ? nullptr : j.o.data.c_str()) < 0) {
+    int err = errno;
+    // sysfs without a network namespace of our own (user namespaces): bind the host's.
+    if (j.type == "sysfs" && err == EPERM && in_user_namespace(ctx)) {
+      do_mount("/sys", fd_path(target.get()), nullptr, MS_BIND | MS_REC, "", j.shown);
+      UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
+      bind_remount(fd_path(mounted.get()), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, j.dest);
+    } else {
+      throw_sys(j.shown, err);
     }
   }
+  if (below) {
+    UniqueFd above = open_in_root(rootfd, j.dest, O_RDONLY | O_DIRECTORY);
+    copy_tree(below.get(), above.get());
+  }
+}
+
+// Propagation options ("rprivate"...) and recursive attributes ("rro"...), on the new mount.
+void apply_propagation_and_attrs(int rootfd, const MountJob& j) {
+  const MountOptions& o = j.o;
+  if (o.propagation.empty() && !o.attr_set && !o.attr_clr) return;
+  UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
+  for (unsigned long p : o.propagation)
+    do_mount("", fd_path(mounted.get()), nullptr, p, "", "set propagation of " + j.dest);
+  if (o.attr_set || o.attr_clr) {
+    mount_attr attr{};
+    attr.attr_set = o.attr_set;
+    attr.attr_clr = o.attr_clr;
+    if (::syscall(SYS_mount_setattr, mounted.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                  sizeof attr) < 0)
+      throw_sys("mount_setattr (recursive options) on " + j.dest);
+  }
+}
+
+void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
+  MountJob j{m, index, parse_mount_options(m.options), m.type, clean_path(m.destination), ""};
+  if (j.type == "bind") j.o.bind = true;
+  j.shown = "mount " + (m.source.empty() ? j.type : m.source) + " on " + j.dest;
+  if (j.type == "cgroup" || j.type == "cgroup2") {
+    join_cgroup(ctx);
+    mount_cgroup(ctx, rootfd, m, j.o, j.dest);
+    return;
+  }
+  if (j.o.bind)
+    mount_bind(ctx, rootfd, j);
+  else
+    mount_filesystem(ctx, rootfd, j);
+  apply_propagation_and_attrs(rootfd, j);
 }
 
 struct DefaultDevice {

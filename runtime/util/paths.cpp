@@ -69,6 +69,55 @@ std::string clean_path(const std::string& path) {
   return out.empty() ? "/" : out;
 }
 
+std::string resolve_in_root(int rootfd, const std::string& path) {
+  std::vector<std::string> done;  // resolved components: none of those that exist is a symlink
+  std::string rest = path;
+  int links = 0;
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    std::string comp = rest.substr(0, slash);
+    rest = slash == std::string::npos ? "" : rest.substr(slash + 1);
+    if (comp.empty() || comp == ".") continue;
+    if (comp == "..") {
+      if (!done.empty()) done.pop_back();
+      continue;
+    }
+    std::string candidate;
+    for (const auto& d : done) candidate += "/" + d;
+    candidate += "/" + comp;
+    open_how how{};
+    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long fd;
+    do {
+      fd = ::syscall(SYS_openat2, rootfd, candidate.c_str() + 1, &how, sizeof how);
+    } while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+    if (fd < 0) {
+      // Missing (or below a non-directory): kept as written, as SecureJoin does.
+      if (errno != ENOENT && errno != ENOTDIR)
+        throw_sys("resolve " + path + " in the container rootfs");
+      done.push_back(comp);
+      continue;
+    }
+    UniqueFd f(static_cast<int>(fd));
+    char target[PATH_MAX];
+    ssize_t n = ::readlinkat(f.get(), "", target, sizeof target - 1);
+    if (n < 0) {
+      if (errno != EINVAL && errno != ENOENT)
+        throw_sys("readlink " + candidate + " in the container rootfs");
+      done.push_back(comp);  // not a symlink
+      continue;
+    }
+    if (++links > 255) throw_sys("resolve " + path + " in the container rootfs", ELOOP);
+    std::string t(target, static_cast<size_t>(n));
+    if (!t.empty() && t[0] == '/') done.clear();
+    rest = rest.empty() ? t : t + "/" + rest;
+  }
+  std::string out;
+  for (const auto& d : done) out += "/" + d;
+  return out.empty() ? "/" : out;
+}
+
 UniqueFd mkdir_all_in_root(int rootfd, const std::string& path, unsigned mode) {
   std::string clean = clean_path(path);
   // Usually the directory exists: one openat2 (it resolves exactly as the walk below does).
@@ -84,39 +133,24 @@ UniqueFd mkdir_all_in_root(int rootfd, const std::string& path, unsigned mode) {
         if (UniqueFd made = try_open_in_root(rootfd, clean, O_PATH | O_DIRECTORY)) return made;
     }
   }
+  // The walk: where the path leads once its symlinks (dangling ones too) are followed inside
+  // the root, made one plain component at a time from directory fds.
+  std::string real = resolve_in_root(rootfd, clean);
   UniqueFd cur = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
   std::string sofar;
   size_t i = 1;
-  int links = 0;
-  while (i < clean.size()) {
-    size_t j = clean.find('/', i);
-    if (j == std::string::npos) j = clean.size();
-    std::string comp = clean.substr(i, j - i);
-    std::string parent = sofar;
+  while (i < real.size()) {
+    size_t j = real.find('/', i);
+    if (j == std::string::npos) j = real.size();
+    std::string comp = real.substr(i, j - i);
     sofar += "/" + comp;
-    UniqueFd next = try_open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
-    if (!next) {
-      // cur is a directory inside the root; comp has no slash: mkdirat cannot escape.
-      if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
-        throw_sys("mkdir " + sofar + " in the container rootfs");
-      next = try_open_in_root(rootfd, sofar, O_PATH | O_DIRECTORY);
-      if (!next) {
-        // A dangling symlink: create what it points to, inside the root (as the kernel would
-        // resolve it with the rootfs as "/"), then go on from there.
-        char target[PATH_MAX];
-        ssize_t n = ::readlinkat(cur.get(), comp.c_str(), target, sizeof target - 1);
-        if (n <= 0) throw_sys("open " + sofar + " in the container rootfs", ENOENT);
-        if (++links > 40) throw_sys("resolve " + path + " in the container rootfs", ELOOP);
-        std::string t(target, static_cast<size_t>(n));
-        std::string rest = j < clean.size() ? clean.substr(j) : "";
-        clean = clean_path((t[0] == '/' ? t : (parent.empty() ? "/" : parent) + "/" + t) + rest);
-        cur = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);
-        sofar.clear();
-        i = 1;
-        continue;
-      }
-    }
-    cur = std::move(next);
+    // cur is a directory inside the root; comp is a plain name (no slash, no ".."): mkdirat
+    // cannot escape, and O_NOFOLLOW refuses a symlink swapped in since the resolution.
+    if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
+      throw_sys("mkdir " + sofar + " in the container rootfs");
+    int next = ::openat(cur.get(), comp.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) throw_sys("open " + sofar + " in the container rootfs");
+    cur = UniqueFd(next);
     i = j + 1;
   }
   return cur;
@@ -126,16 +160,20 @@ UniqueFd mkfile_in_root(int rootfd, const std::string& path, unsigned mode) {
   std::string clean = clean_path(path);
   UniqueFd existing = try_open_in_root(rootfd, clean, O_PATH);
   if (existing) return existing;
-  size_t slash = clean.rfind('/');
-  std::string dir = clean.substr(0, slash);
-  std::string name = clean.substr(slash + 1);
-  UniqueFd parent = mkdir_all_in_root(rootfd, dir.empty() ? "/" : dir);
-  UniqueFd dfd = open_in_root(rootfd, dir.empty() ? "/" : dir, O_RDONLY | O_DIRECTORY);
-  int fd = ::openat(dfd.get(), name.c_str(), O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0 && errno != EEXIST && errno != ELOOP)
-    throw_sys("create " + clean + " in the container rootfs");
-  if (fd >= 0) ::close(fd);
-  return open_in_root(rootfd, clean, O_PATH);
+  // Missing, or a dangling symlink (/etc/resolv.conf -> ../run/...): made where the links lead
+  // inside the root, as runc does.
+  std::string real = resolve_in_root(rootfd, clean);
+  if (real == "/") return open_in_root(rootfd, real, O_PATH);
+  size_t slash = real.rfind('/');
+  std::string name = real.substr(slash + 1);
+  UniqueFd dir = mkdir_all_in_root(rootfd, slash == 0 ? "/" : real.substr(0, slash));
+  // dir is inside the root and name a plain name: O_EXCL|O_NOFOLLOW makes a new regular file
+  // there or fails, never following anything.
+  int fd =
+      ::openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_NOFOLLOW | O_RDONLY | O_CLOEXEC, mode);
+  if (fd >= 0) return UniqueFd(fd);
+  if (errno != EEXIST) throw_sys("create " + real + " in the container rootfs");
+  return open_in_root(rootfd, real, O_PATH);  // made meanwhile
 }
 
 }  // namespace nucleus

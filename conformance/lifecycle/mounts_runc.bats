@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+# Mount behaviours of runc 1.3 (tests/integration/mounts*.bats, mask.bats): dangling symlinks as
+# mount destinations, relative destinations, tmpfs modes, /proc and /sys on symlinks, read-only
+# /dev and /sys/fs/cgroup, masked directories, bind mount flags and recursive attributes.
+load ../helpers/common
+
+# mount_target SRC DST REAL_DST: a bind mount of SRC on DST lands on REAL_DST (where DST's
+# symlinks lead inside the rootfs), shows there in /proc/self/mounts, and is SRC's inode.
+mount_target() {
+  local src=$1 dst=$2 real=$3
+  cp "$BUNDLE/config.json" "$BUNDLE/config.json.orig"
+  update_config '.mounts += [{source: $s, destination: $d, options: ["bind"]}]' --arg s "$src" --arg d "$dst"
+  set_args stat -c "%n %d:%i" -- "$real"
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$output" "$real $(stat -c %d:%i -- "$src")" "stat of $real"
+  set_args awk -v p="$real" '$2 == p' /proc/self/mounts
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ $output == *" $real "* ]] || fail "no mount on $real: $output"
+  mv "$BUNDLE/config.json.orig" "$BUNDLE/config.json"
+}
+
+@test "bind mount through a dangling symlink component" {
+  rm -rf "$BUNDLE/rootfs/etc/hosts" "$BUNDLE/rootfs/tmp/foo"
+  ln -s /tmp/foo/bar "$BUNDLE/rootfs/jump"
+  ln -s /jump/baz/hosts "$BUNDLE/rootfs/etc/hosts"
+  mount_target "$BUNDLE/config.json" /etc/hosts /tmp/foo/bar/baz/hosts
+}
+
+@test "bind mount through a trailing dangling symlink (file and directory)" {
+  rm -rf "$BUNDLE/rootfs/etc/hosts" "$BUNDLE/rootfs/tmp/hosts"
+  ln -s /tmp/hosts "$BUNDLE/rootfs/etc/hosts"
+  mount_target "$BUNDLE/config.json" /etc/hosts /tmp/hosts
+  rm -rf "$BUNDLE/rootfs/tmp/hosts"
+  mount_target "$BUNDLE" /etc/hosts /tmp/hosts
+}
+
+@test "bind mount on /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf (relative, dangling)" {
+  rm -rf "$BUNDLE/rootfs/etc/resolv.conf" "$BUNDLE/rootfs/run"
+  mkdir -p "$BUNDLE/rootfs/run"
+  ln -s ../run/systemd/resolve/stub-resolv.conf "$BUNDLE/rootfs/etc/resolv.conf"
+  echo "nameserver 192.0.2.53" > "$BATS_TEST_TMPDIR/resolv.conf"
+  update_config '.mounts += [{source: $s, destination: "/etc/resolv.conf", type: "bind", options: ["rbind", "ro"]}]' \
+    --arg s "$BATS_TEST_TMPDIR/resolv.conf"
+  run_in_container 'cat /etc/resolv.conf; readlink /etc/resolv.conf'
+  expect_status 0
+  expect_eq "${lines[0]}" "nameserver 192.0.2.53" "resolv.conf in the container"
+  expect_eq "${lines[1]}" ../run/systemd/resolve/stub-resolv.conf "the image's symlink"
+  [[ -f $BUNDLE/rootfs/run/systemd/resolve/stub-resolv.conf ]] || fail "the link's target was not made in the rootfs"
+}
+
+@test "tmpfs on a dangling symlink behind a symlinked directory: made where the kernel resolves it" {
+  # /a -> /x/y and /x/y/l -> ../z/cache: /a/l is /x/z/cache (relative to the link's real
+  # directory, not to /a).
+  mkdir -p "$BUNDLE/rootfs/x/y"
+  ln -s /x/y "$BUNDLE/rootfs/a"
+  ln -s ../z/cache "$BUNDLE/rootfs/x/y/l"
+  update_config '.mounts += [{source: "tmpfs", destination: "/a/l", type: "tmpfs", options: ["size=1232k"]}]'
+  run_in_container 'awk "\$2 == \"/x/z/cache\" {print \$3, \$4}" /proc/self/mounts; [ -d /a/l ] && echo REACHABLE || echo UNREACHABLE'
+  expect_status 0
+  [[ ${lines[0]} == "tmpfs "*size=1232k* ]] || fail "no tmpfs on /x/z/cache: $output"
+  expect_eq "${lines[1]}" REACHABLE "/a/l in the container"
+  [[ ! -e $BUNDLE/rootfs/z ]] || fail "made /z (resolved against the link's path, not its directory)"
+}
+
+@test "a relative mount destination is resolved against / (with runc's warning)" {
+  update_config '.mounts += [{source: "tmpfs", destination: "mnt/rel", type: "tmpfs", options: ["size=1232k"]},
+    {source: "tmpfs", destination: "../../up/../twice", type: "tmpfs", options: ["size=1236k"]}]'
+  set_cmd 'awk "\$4 ~ /size=123[26]k/ {print \$2}" /proc/self/mounts'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains /mnt/rel /twice
+  if ! is_runc; then
+    expect_output_contains "mount destination mnt/rel is not absolute. Support for non-absolute mount destinations will be removed in a future release."
+  fi
+}
+
+@test "an empty mount destination is refused" {
+  nucleus_only
+  update_config '.mounts += [{source: "tmpfs", destination: "", type: "tmpfs"}]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'mounts[7].destination: required'
+}
+
+@test "a destination on the top of the rootfs is refused (., a link to /)" {
+  update_config '.mounts += [{source: "tmpfs", destination: "/mnt/..", type: "tmpfs"}]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "is on the top of rootfs"
+  update_config '.mounts[-1].destination = "/toroot"'
+  ln -s / "$BUNDLE/rootfs/toroot"
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "is on the top of rootfs"
+}
+
+@test "tmpfs without mode= keeps the mode of the directory it is mounted on" {
+  mkdir "$BUNDLE/rootfs/tmpfs"
+  chmod 0710 "$BUNDLE/rootfs/tmpfs"
+  update_config '.mounts += [{type: "tmpfs", source: "tmpfs", destination: "/tmpfs", options: ["rw", "nodev", "nosuid"]}]'
+  run_in_container 'stat -c %a /tmpfs; grep "^tmpfs /tmpfs " /proc/self/mounts'
+  expect_status 0
+  expect_eq "${lines[0]}" 710 "mode of the tmpfs"
+  [[ ${lines[1]} =~ [,\ ]mode=710[,\ ] ]] || fail "no mode=710 in the mount options: ${lines[1]}"
+}
+
+@test "tmpfs with mode= uses it, the directory underneath is not changed" {
+  mkdir "$BUNDLE/rootfs/tmpfs"
+  chmod 0710 "$BUNDLE/rootfs/tmpfs"
+  update_config '.mounts += [{type: "tmpfs", source: "tmpfs", destination: "/tmpfs", options: ["rw", "nodev", "nosuid", "mode=1500"]}]'
+  run_in_container 'stat -c %a /tmpfs; grep "^tmpfs /tmpfs " /proc/self/mounts'
+  expect_status 0
+  expect_eq "${lines[0]}" 1500 "mode of the tmpfs"
+  [[ ${lines[1]} =~ [,\ ]mode=1500[,\ ] ]] || fail "no mode=1500 in the mount options: ${lines[1]}"
+  expect_eq "$(stat -c %a "$BUNDLE/rootfs/tmpfs")" 710 "mode of the directory underneath"
+}
+
+@test "tmpfs on a directory made for it: 1777 (the tmpfs default), the made directories 755" {
+  rm -rf "$BUNDLE/rootfs/non-existent"
+  update_config '.mounts += [{type: "tmpfs", source: "tmpfs", destination: "/non-existent/foo/bar/baz", options: ["rw", "nodev", "nosuid"]}]'
+  run_in_container 'stat -c %a /non-existent/foo/bar/baz; grep "^tmpfs /non-existent/foo/bar/baz " /proc/self/mounts'
+  expect_status 0
+  expect_eq "${lines[0]}" 1777 "mode of the tmpfs"
+  [[ ! ${lines[1]} =~ [,\ ]mode= ]] || fail "a mode= was given: ${lines[1]}"
+  local d
+  for d in non-existent non-existent/foo non-existent/foo/bar non-existent/foo/bar/baz; do
+    expect_eq "$(stat -c %a "$BUNDLE/rootfs/$d")" 755 "mode of /$d"
+  done
+}
+
+@test "/proc that is a symlink in the rootfs is refused" {
+  rm -rf "$BUNDLE/rootfs/proc"
+  mkdir -p "$BUNDLE/rootfs/bad-proc"
+  ln -s /bad-proc "$BUNDLE/rootfs/proc"
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'must be mounted on ordinary directory'
+  [[ -z $(ls -A "$BUNDLE/rootfs/bad-proc") ]] || fail "something was made in /bad-proc"
+}
+
+@test "/sys that is a symlink in the rootfs is refused" {
+  rm -rf "$BUNDLE/rootfs/sys"
+  mkdir -p "$BUNDLE/rootfs/bad-sys"
+  ln -s /bad-sys "$BUNDLE/rootfs/sys"
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'mount sysfs on /sys' 'must be mounted on ordinary directory'
+}
+
+@test "/proc that is a file in the rootfs is refused" {
+  rm -rf "$BUNDLE/rootfs/proc"
+  touch "$BUNDLE/rootfs/proc"
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'must be mounted on ordinary directory'
+}
+
+@test "a mount inside /proc is refused, but for the files lxcfs emulates" {
+  update_config '.mounts += [{source: "tmpfs", destination: "/proc/sys", type: "tmpfs"}]'
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'cannot be mounted because it is inside /proc'
+  echo "12345.67 1.00" > "$BATS_TEST_TMPDIR/uptime"
+  update_config '.mounts[-1] = {source: $s, destination: "/proc/uptime", type: "bind", options: ["bind", "ro"]}' \
+    --arg s "$BATS_TEST_TMPDIR/uptime"
+  set_args cat /proc/uptime
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$output" "12345.67 1.00" "/proc/uptime"
+}
+
+@test "an image symlink that sends a mount into /proc is refused" {
+  ln -s /proc/sys "$BUNDLE/rootfs/vol"
+  update_config '.mounts += [{source: "tmpfs", destination: "/vol", type: "tmpfs"}]'
+  set_cmd 'grep " /proc/sys " /proc/self/mounts'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'cannot be mounted because it is inside /proc'
+}
+
+@test "/proc that is not procfs is refused" {
+  update_config '.mounts = [.mounts[] | if .destination == "/proc" then {source: "tmpfs", destination: "/proc", type: "tmpfs"} else . end]'
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'cannot be mounted because it is not of type proc'
+}
