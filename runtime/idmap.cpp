@@ -97,4 +97,16 @@ std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
   return out;
 }
 
+void attach_idmapped_tree(std::map<size_t, UniqueFd>& trees, size_t index, int target,
+                          const std::string& shown) {
+  auto it = trees.find(index);
+  if (it == trees.end()) throw Error(shown + ": idmapped tree missing");
+  // Onto the fd itself: a "/proc/self/fd/N" target path is not followed by move_mount (that
+  // takes MOVE_MOUNT_T_SYMLINKS), and the magic link is no mount point (EINVAL).
+  if (::syscall(SYS_move_mount, it->second.get(), "", target, "",
+                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    throw_sys(shown + " (idmapped)");
+  trees.erase(it);
+}
+
 }  // namespace nucleus

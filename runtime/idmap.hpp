@@ -23,4 +23,9 @@ std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
 
 bool config_uses_idmap(const oci::Config& cfg);
 
+// The init: attaches the prepared tree of mount `index` (taken out of `trees`) onto the
+// directory or file `target` (an fd). Errors name `shown`.
+void attach_idmapped_tree(std::map<size_t, UniqueFd>& trees, size_t index, int target,
+                          const std::string& shown);
+
 }  // namespace nucleus

@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 
+#include "runtime/idmap.hpp"
 #include "runtime/init/copy_tree.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/mount_options.hpp"
@@ -166,12 +167,7 @@ void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
     if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
     target = S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, dest) : mkfile_in_root(rootfd, dest);
     if (o.idmap) {
-      auto it = ctx.idmap_trees.find(index);
-      if (it == ctx.idmap_trees.end()) throw Error(shown + ": idmapped tree missing");
-      if (::syscall(SYS_move_mount, it->second.get(), "", AT_FDCWD, fd_path(target.get()).c_str(),
-                    MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        throw_sys(shown + " (idmapped)");
-      ctx.idmap_trees.erase(it);
+      attach_idmapped_tree(ctx.idmap_trees, index, target.get(), shown);
     } else {
       do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), "",
                shown);
