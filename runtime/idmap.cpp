@@ -25,9 +25,14 @@ std::string format_map(const std::vector<oci::IDMapping>& m) {
 
 }  // namespace
 
+bool mount_is_idmapped(const oci::Mount& m) {
+  return !m.uid_mappings.empty() || !m.gid_mappings.empty() ||
+         init::parse_mount_options(m.options).idmap;
+}
+
 bool config_uses_idmap(const oci::Config& cfg) {
   for (const auto& m : cfg.mounts)
-    if (init::parse_mount_options(m.options).idmap) return true;
+    if (mount_is_idmapped(m)) return true;
   return false;
 }
 
@@ -65,8 +70,8 @@ std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
   UniqueFd container_userns;
   for (size_t i = 0; i < cfg.mounts.size(); ++i) {
     const oci::Mount& m = cfg.mounts[i];
+    if (!mount_is_idmapped(m)) continue;
     auto o = init::parse_mount_options(m.options);
-    if (!o.idmap) continue;
     std::string field = "mounts[" + std::to_string(i) + "]";
     UniqueFd userns;
     if (!m.uid_mappings.empty() || !m.gid_mappings.empty()) {
@@ -81,8 +86,8 @@ std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
     }
     std::string src = m.source;
     if (!src.empty() && src[0] != '/') src = bundle + "/" + src;
-    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-                     (o.recursive_idmap || o.recursive_bind ? AT_RECURSIVE : 0);
+    // The tree has the submounts with "rbind"; they are idmapped too with "ridmap" only.
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive_bind ? AT_RECURSIVE : 0);
     long fd = ::syscall(SYS_open_tree, AT_FDCWD, src.c_str(), flags);
     if (fd < 0) throw_sys(field + ": open_tree " + src);
     UniqueFd tree(static_cast<int>(fd));

@@ -21,6 +21,9 @@ UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
 std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
                                                    const std::string& bundle, pid_t container_pid);
 
+// Whether mount m is idmapped, as runc 1.3 has it (specconv): it carries uidMappings or
+// gidMappings (then "idmap", non-recursive, is implied), or the "idmap"/"ridmap" option.
+bool mount_is_idmapped(const oci::Mount& m);
 bool config_uses_idmap(const oci::Config& cfg);
 
 // The init: attaches the prepared tree of mount `index` (taken out of `trees`) onto the

@@ -166,7 +166,7 @@ void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
     struct stat st;
     if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
     target = S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, dest) : mkfile_in_root(rootfd, dest);
-    if (o.idmap) {
+    if (mount_is_idmapped(m)) {
       attach_idmapped_tree(ctx.idmap_trees, index, target.get(), shown);
     } else {
       do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (o.recursive_bind ? MS_REC : 0), "",
