@@ -316,6 +316,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     throw Error(
         "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
   check_sysctls(linux);
+  check_idmapped_mounts(cfg);
   // Joining another container's pid namespace, the init is visible there before it could exec
   // the sealed binary: then this runtime re-execs from the sealed view first (it returns here
   // sealed), and the init is a plain clone of it. From a sealed install (README.md) the runtime

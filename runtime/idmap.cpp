@@ -36,6 +36,27 @@ bool config_uses_idmap(const oci::Config& cfg) {
   return false;
 }
 
+void check_idmapped_mounts(const oci::Config& cfg) {
+  const oci::Namespace* user = cfg.linux ? cfg.linux->find_namespace("user") : nullptr;
+  for (size_t i = 0; i < cfg.mounts.size(); ++i) {
+    const oci::Mount& m = cfg.mounts[i];
+    if (!mount_is_idmapped(m)) continue;
+    std::string field = "config.json: mounts[" + std::to_string(i) + "]: ";
+    if (m.type != "bind" && !init::parse_mount_options(m.options).bind)
+      throw Error(field + "id-mapped mounts are only supported for bind-mounts");
+    if (::geteuid() != 0)
+      throw Error(field + "id-mapped mounts are not supported for rootless containers");
+    // Without mappings of its own the mount takes the container's user namespace: a new one
+    // has the config's mappings, a joined one (path) whatever it has.
+    bool own = !m.uid_mappings.empty() || !m.gid_mappings.empty();
+    bool has_both = own ? !m.uid_mappings.empty() && !m.gid_mappings.empty()
+                        : user && (!user->path.empty() || (!cfg.linux->uid_mappings.empty() &&
+                                                           !cfg.linux->gid_mappings.empty()));
+    if (!has_both)
+      throw Error(field + "id-mapped mounts must have both uid and gid mappings specified");
+  }
+}
+
 UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
                      const std::vector<oci::IDMapping>& gids) {
   int pipefd[2];
@@ -76,10 +97,7 @@ std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
     UniqueFd userns;
     if (!m.uid_mappings.empty() || !m.gid_mappings.empty()) {
       userns = make_userns(m.uid_mappings, m.gid_mappings);
-    } else {
-      if (!cfg.linux || !cfg.linux->find_namespace("user"))
-        throw Error("config.json: " + field +
-                    ": idmap needs uidMappings/gidMappings or a user namespace");
+    } else {  // check_idmapped_mounts: the container has a user namespace
       if (!container_userns)
         container_userns = open_fd("/proc/" + std::to_string(container_pid) + "/ns/user", O_RDONLY);
       userns.reset(::fcntl(container_userns.get(), F_DUPFD_CLOEXEC, 3));
