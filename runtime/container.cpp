@@ -339,6 +339,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
       log::warn("mount destination " + m.destination +
                 " is not absolute. Support for non-absolute mount destinations will be removed "
                 "in a future release.");
+  check_idmapped_mounts(cfg);
   // Joining another container's pid namespace, the init is visible there before it could exec
   // the sealed binary: then this runtime re-execs from the sealed view first (it returns here
   // sealed), and the init is a plain clone of it. From a sealed install (README.md) the runtime

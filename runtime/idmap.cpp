@@ -25,10 +25,36 @@ std::string format_map(const std::vector<oci::IDMapping>& m) {
 
 }  // namespace
 
+bool mount_is_idmapped(const oci::Mount& m) {
+  return !m.uid_mappings.empty() || !m.gid_mappings.empty() ||
+         init::parse_mount_options(m.options).idmap;
+}
+
 bool config_uses_idmap(const oci::Config& cfg) {
   for (const auto& m : cfg.mounts)
-    if (init::parse_mount_options(m.options).idmap) return true;
+    if (mount_is_idmapped(m)) return true;
   return false;
+}
+
+void check_idmapped_mounts(const oci::Config& cfg) {
+  const oci::Namespace* user = cfg.linux ? cfg.linux->find_namespace("user") : nullptr;
+  for (size_t i = 0; i < cfg.mounts.size(); ++i) {
+    const oci::Mount& m = cfg.mounts[i];
+    if (!mount_is_idmapped(m)) continue;
+    std::string field = "config.json: mounts[" + std::to_string(i) + "]: ";
+    if (m.type != "bind" && !init::parse_mount_options(m.options).bind)
+      throw Error(field + "id-mapped mounts are only supported for bind-mounts");
+    if (::geteuid() != 0)
+      throw Error(field + "id-mapped mounts are not supported for rootless containers");
+    // Without mappings of its own the mount takes the container's user namespace: a new one
+    // has the config's mappings, a joined one (path) whatever it has.
+    bool own = !m.uid_mappings.empty() || !m.gid_mappings.empty();
+    bool has_both = own ? !m.uid_mappings.empty() && !m.gid_mappings.empty()
+                        : user && (!user->path.empty() || (!cfg.linux->uid_mappings.empty() &&
+                                                           !cfg.linux->gid_mappings.empty()));
+    if (!has_both)
+      throw Error(field + "id-mapped mounts must have both uid and gid mappings specified");
+  }
 }
 
 UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
@@ -65,24 +91,21 @@ std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
   UniqueFd container_userns;
   for (size_t i = 0; i < cfg.mounts.size(); ++i) {
     const oci::Mount& m = cfg.mounts[i];
+    if (!mount_is_idmapped(m)) continue;
     auto o = init::parse_mount_options(m.options);
-    if (!o.idmap) continue;
     std::string field = "mounts[" + std::to_string(i) + "]";
     UniqueFd userns;
     if (!m.uid_mappings.empty() || !m.gid_mappings.empty()) {
       userns = make_userns(m.uid_mappings, m.gid_mappings);
-    } else {
-      if (!cfg.linux || !cfg.linux->find_namespace("user"))
-        throw Error("config.json: " + field +
-                    ": idmap needs uidMappings/gidMappings or a user namespace");
+    } else {  // check_idmapped_mounts: the container has a user namespace
       if (!container_userns)
         container_userns = open_fd("/proc/" + std::to_string(container_pid) + "/ns/user", O_RDONLY);
       userns.reset(::fcntl(container_userns.get(), F_DUPFD_CLOEXEC, 3));
     }
     std::string src = m.source;
     if (!src.empty() && src[0] != '/') src = bundle + "/" + src;
-    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-                     (o.recursive_idmap || o.recursive_bind ? AT_RECURSIVE : 0);
+    // The tree has the submounts with "rbind"; they are idmapped too with "ridmap" only.
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive_bind ? AT_RECURSIVE : 0);
     long fd = ::syscall(SYS_open_tree, AT_FDCWD, src.c_str(), flags);
     if (fd < 0) throw_sys(field + ": open_tree " + src);
     UniqueFd tree(static_cast<int>(fd));
@@ -95,6 +118,18 @@ std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
     out.emplace(i, std::move(tree));
   }
   return out;
+}
+
+void attach_idmapped_tree(std::map<size_t, UniqueFd>& trees, size_t index, int target,
+                          const std::string& shown) {
+  auto it = trees.find(index);
+  if (it == trees.end()) throw Error(shown + ": idmapped tree missing");
+  // Onto the fd itself: a "/proc/self/fd/N" target path is not followed by move_mount (that
+  // takes MOVE_MOUNT_T_SYMLINKS), and the magic link is no mount point (EINVAL).
+  if (::syscall(SYS_move_mount, it->second.get(), "", target, "",
+                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    throw_sys(shown + " (idmapped)");
+  trees.erase(it);
 }
 
 }  // namespace nucleus

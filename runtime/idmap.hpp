@@ -21,6 +21,19 @@ UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
 std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
                                                    const std::string& bundle, pid_t container_pid);
 
+// Whether mount m is idmapped, as runc 1.3 has it (specconv): it carries uidMappings or
+// gidMappings (then "idmap", non-recursive, is implied), or the "idmap"/"ridmap" option.
+bool mount_is_idmapped(const oci::Mount& m);
 bool config_uses_idmap(const oci::Config& cfg);
+
+// runc's refusals (configs/validate checkIDMapMounts), before anything is made: an idmapped
+// mount must be a bind mount, with both uid and gid mappings (its own, or the container's
+// user namespace's for "idmap"/"ridmap" alone), and the runtime must run as root.
+void check_idmapped_mounts(const oci::Config& cfg);
+
+// The init: attaches the prepared tree of mount `index` (taken out of `trees`) onto the
+// directory or file `target` (an fd). Errors name `shown`.
+void attach_idmapped_tree(std::map<size_t, UniqueFd>& trees, size_t index, int target,
+                          const std::string& shown);
 
 }  // namespace nucleus

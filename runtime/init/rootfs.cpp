@@ -19,6 +19,7 @@
 #include <map>
 #include <set>
 
+#include "runtime/idmap.hpp"
 #include "runtime/init/copy_tree.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/mount_options.hpp"
@@ -223,13 +224,8 @@ void mount_bind(Context& ctx, int rootfd, MountJob& j) {
   UniqueFd target =
       S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, j.dest) : mkfile_in_root(rootfd, j.dest);
   check_mountpoint(ctx, rootfd, target.get(), j);
-  if (j.o.idmap) {
-    auto it = ctx.idmap_trees.find(j.index);
-    if (it == ctx.idmap_trees.end()) throw Error(j.shown + ": idmapped tree missing");
-    if (::syscall(SYS_move_mount, it->second.get(), "", AT_FDCWD, fd_path(target.get()).c_str(),
-                  MOVE_MOUNT_F_EMPTY_PATH) < 0)
-      throw_sys(j.shown + " (idmapped)");
-    ctx.idmap_trees.erase(it);
+  if (mount_is_idmapped(j.m)) {
+    attach_idmapped_tree(ctx.idmap_trees, j.index, target.get(), j.shown);
   } else {
     do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (j.o.recursive_bind ? MS_REC : 0), "",
              j.shown);
