@@ -36,6 +36,8 @@ struct User {
 
 struct Capabilities {  // names as in the spec: "CAP_CHOWN"
   std::vector<std::string> bounding, effective, inheritable, permitted, ambient;
+  // "inheritable" was given (even empty): runc's exec --cap adds ambient capabilities only then.
+  bool has_inheritable = false;
 };
 
 struct Rlimit {

@@ -55,6 +55,7 @@ Process parse_process_value(const Value& v, const std::string& path, const Reade
       if (const Value* l = r.get(*c, s.key)) {
         std::string sp = Reader::join(cp, s.key);
         *s.out = r.strings(*l, sp);
+        if (s.out == &caps.inheritable) caps.has_inheritable = true;
       }
     }
     p.capabilities = caps;

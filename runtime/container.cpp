@@ -404,7 +404,9 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   ctx.preserve_fds = o.preserve_fds;
   ctx.no_pivot = o.no_pivot;
   ctx.no_new_keyring = o.no_new_keyring;
-  ctx.state_dir = open_fd(store.dir(o.id), O_PATH | O_DIRECTORY);
+  // The init gets the fifo itself (O_PATH), never the state directory: it reopens it through
+  // procfs when it waits for `start` (runc's rule, CVE-2016-9962 / CVE-2024-21626 class).
+  ctx.exec_fifo = open_fd_at(dir.get(), "exec.fifo", O_PATH | O_NOFOLLOW | O_CLOEXEC);
   ctx.cgroup_path = cg->path();
   ctx.cgroup_v1 = host_layout().v1;
   ctx.cgroup_v2 = host_layout().v2;
@@ -500,7 +502,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     }
   };
   ctx.sync.close();
-  ctx.state_dir.reset();
+  ctx.exec_fifo.reset();
   ctx.console.reset();
   ctx.seccomp_listener.reset();
   ctx.trace_sock.reset();

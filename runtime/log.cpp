@@ -14,7 +14,8 @@ namespace nucleus::log {
 namespace {
 
 struct Sink {
-  UniqueFd fd;  // empty: stderr
+  UniqueFd fd;          // empty: stderr
+  bool closed = false;  // close_file(): messages are dropped
   bool json = false;
   bool debug = false;
 };
@@ -110,8 +111,15 @@ void adopt(int fd, bool json, bool debug) {
   s.fd.reset(fd);
 }
 
+void close_file() {
+  Sink& s = sink();
+  if (!s.fd) return;
+  s.fd.reset();
+  s.closed = true;
+}
+
 bool to_stderr() {
-  return !sink().fd;
+  return !sink().fd && !sink().closed;
 }
 bool json_enabled() {
   return sink().json;
@@ -126,7 +134,7 @@ int fd() {
 
 void write(Level level, std::string_view msg) {
   Sink& s = sink();
-  if (level == Level::Debug && !s.debug) return;
+  if (s.closed || (level == Level::Debug && !s.debug)) return;
   std::string line;
   if (s.json) {
     line = "{\"level\":\"";

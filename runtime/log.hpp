@@ -13,6 +13,9 @@ enum class Level { Debug, Info, Warn, Error };
 void init(const std::string& path, bool json, bool debug);
 // The init, after its exec: the runtime's already open log fd (-1: stderr) and settings.
 void adopt(int fd, bool json, bool debug);
+// Closes the --log file; later messages are dropped (the init waiting for `start` holds no
+// host file: runc closes its log pipe there too). Without --log, nothing changes.
+void close_file();
 bool json_enabled();
 bool to_stderr();  // true when no --log file was given
 void write(Level level, std::string_view msg);

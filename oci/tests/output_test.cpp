@@ -156,6 +156,7 @@ BOOST_AUTO_TEST_CASE(default_spec_is_runc_spec) {
   BOOST_TEST(p.capabilities->effective == caps);
   BOOST_TEST(p.capabilities->permitted == caps);
   BOOST_TEST(p.capabilities->inheritable.empty());
+  BOOST_TEST(!p.capabilities->has_inheritable);  // runc's spec has no inheritable set
   BOOST_TEST(p.capabilities->ambient.empty());
   BOOST_TEST(p.rlimits.size() == 1u);
   BOOST_TEST(p.rlimits[0].type == "RLIMIT_NOFILE");

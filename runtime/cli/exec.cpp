@@ -91,9 +91,12 @@ int cmd_exec(const GlobalOptions& g, const Args& args) {
     if (p.vm.count("cap")) {
       if (!o.process.capabilities) o.process.capabilities.emplace();
       auto& c = *o.process.capabilities;
-      for (const auto& cap : p.vm["cap"].as<std::vector<std::string>>())
-        for (auto* set : {&c.bounding, &c.effective, &c.permitted, &c.ambient, &c.inheritable})
-          set->push_back(cap);
+      // As runc (CVE-2022-29162): never into the inheritable set; into the ambient set only
+      // when the config has an inheritable set, since an ambient capability must be inheritable.
+      for (const auto& cap : p.vm["cap"].as<std::vector<std::string>>()) {
+        for (auto* set : {&c.bounding, &c.effective, &c.permitted}) set->push_back(cap);
+        if (c.has_inheritable) c.ambient.push_back(cap);
+      }
     }
     if (p.vm["no-new-privs"].as<bool>()) o.process.no_new_privileges = true;
     std::string aa = p.vm["apparmor"].as<std::string>();

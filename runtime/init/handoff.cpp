@@ -79,7 +79,7 @@ class Reader {
 
 // The fds of the Context and the log's, in the order of the hand-off (-1: none).
 std::array<int, 6> channel_fds(const Context& ctx) {
-  return {ctx.sync.fd(),        ctx.state_dir.get(),
+  return {ctx.sync.fd(),        ctx.exec_fifo.get(),
           ctx.console.get(),    ctx.seccomp_listener.get(),
           ctx.trace_sock.get(), log::fd()};
 }
@@ -194,7 +194,7 @@ void run_from_handoff(const char* fd_arg) {
     ctx.bundle = r.str();
     ctx.rootfs = r.str();
     ctx.sync = SyncChannel(adopt_fd(r.num()));
-    ctx.state_dir = adopt_fd(r.num());
+    ctx.exec_fifo = adopt_fd(r.num());
     ctx.console = adopt_fd(r.num());
     ctx.seccomp_listener = adopt_fd(r.num());
     ctx.trace_sock = adopt_fd(r.num());

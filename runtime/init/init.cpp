@@ -14,6 +14,7 @@
 #include "oci/state.hpp"
 #include "runtime/hooks.hpp"
 #include "runtime/init/landlock.hpp"
+#include "runtime/init/procfs.hpp"
 #include "runtime/init/seccomp_agent.hpp"
 #include "runtime/log.hpp"
 #include "runtime/tracer.hpp"
@@ -28,7 +29,7 @@ namespace {
 // had open is closed now (its copy of the state dir lock among them: a flock lives as long as
 // any copy of its fd), and the init's own fds are close-on-exec.
 void sanitize_fds(const Context& ctx) {
-  std::vector<int> keep = {ctx.sync.fd(),        ctx.state_dir.get(),
+  std::vector<int> keep = {ctx.sync.fd(),        ctx.exec_fifo.get(),
                            ctx.console.get(),    ctx.seccomp_listener.get(),
                            ctx.trace_sock.get(), log::fd()};
   for (const auto& j : ctx.joins) keep.push_back(j.fd.get());
@@ -61,6 +62,17 @@ void set_stop_handlers(bool install) {
 
 bool has_cap(const std::vector<std::string>& v, const char* name) {
   return std::find(v.begin(), v.end(), name) != v.end();
+}
+
+// Waits for `start`: opening exec.fifo for writing blocks until start opens it for reading.
+// The fifo is reopened from its O_PATH fd through procfs, as runc does, so the init never has
+// an fd of the host's state directory; once open, the O_PATH fd is closed.
+// The "0" tells start that the init was released.
+UniqueFd wait_for_start(Context& ctx, FdReopener reopener) {
+  UniqueFd fifo = reopener.reopen(ctx.exec_fifo.get(), O_WRONLY);
+  ctx.exec_fifo.reset();
+  if (::write(fifo.get(), "0", 1) != 1) throw_sys("write exec.fifo");
+  return fifo;
 }
 
 // After start opened exec.fifo, failures go back to `start` through the fifo itself.
@@ -117,7 +129,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
 }  // namespace
 
 [[noreturn]] void run(Context& ctx) {
-  int fifo = -1;
+  UniqueFd fifo;
   try {
     // The caller (run) blocks signals to forward them; the workload starts with a clean slate.
     reset_signals();
@@ -161,6 +173,9 @@ void send_to_listener(Context& ctx, int notify_fd) {
     finish_rootfs(ctx);
     // Rule paths are container paths, opened while the init can still open them all.
     if (ctx.landlock) ctx.landlock_ruleset = landlock::build_ruleset(*ctx.landlock);
+    // How exec.fifo will be reopened: chosen while the init still has CAP_SYS_ADMIN (a container
+    // without /proc needs a procfs of its own).
+    FdReopener fifo_reopener = FdReopener::prepare();
     bool keep_admin = false;
     Prepared prepared;
     if (has_process) {
@@ -181,16 +196,15 @@ void send_to_listener(Context& ctx, int notify_fd) {
     // that. (Should the runtime die before reading it, the record holds the init's pid and
     // `delete --force` ends it.)
     ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    // While it waits for `start`, the init holds nothing of the host but stdio and the fifo's
+    // O_PATH fd: not the --log file, not the unmasked private procfs of the sysctl writes
+    // (conformance/attacks/init_fds.bats).
+    release_private_proc();
+    log::close_file();
     ctx.sync.send(SyncType::Ready);
     ctx.sync.close();
 
-    // Wait for `start`: opening the fifo for writing blocks until start opens it for reading.
-    do {
-      fifo = ::openat(ctx.state_dir.get(), "exec.fifo", O_WRONLY | O_CLOEXEC);
-    } while (fifo < 0 && errno == EINTR);
-    if (fifo < 0) _exit(1);
-    if (::write(fifo, "0", 1) != 1) _exit(1);
-    ctx.state_dir.reset();
+    fifo = wait_for_start(ctx, std::move(fifo_reopener));
     if (!has_process) throw Error("config.json: process: not set, there is nothing to start");
     if (ctx.config->hooks)
       run_hooks(ctx.config->hooks->start_container, created_state(ctx.state_json),
@@ -207,8 +221,8 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (keep_admin) drop_kept_sys_admin(proc);
     exec_process(prepared);
   } catch (const std::exception& e) {
-    if (fifo >= 0)
-      report_through_fifo(fifo, e.what());
+    if (fifo)
+      report_through_fifo(fifo.get(), e.what());
     else
       report_error(ctx, e.what());
   }

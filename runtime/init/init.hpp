@@ -28,7 +28,7 @@ struct Context {
   std::string bundle;
   std::string rootfs;  // absolute host path
   SyncChannel sync;    // child end
-  UniqueFd state_dir;  // O_PATH fd of the container's state dir (exec.fifo lives there)
+  UniqueFd exec_fifo;  // O_PATH fd of <root>/<id>/exec.fifo (no fd of the state dir itself)
   UniqueFd console;    // connected --console-socket, or empty
   int preserve_fds = 0;
   bool no_pivot = false;

@@ -15,8 +15,11 @@
 #include <climits>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "runtime/init/init.hpp"
 #include "runtime/init/procfs.hpp"
@@ -50,32 +53,67 @@ int rlimit_resource(const std::string& name) {
   return it == t.end() ? -1 : it->second;
 }
 
-// Capability names -> values. A name libcap does not know is an error (the spec: a value that
-// cannot be mapped MUST fail); a capability newer than the running kernel is skipped with a
-// debug message (as runc), so configs written for newer kernels still run.
-std::vector<cap_value_t> cap_values(const std::vector<std::string>& names, const char* set) {
-  std::vector<cap_value_t> out;
-  for (const auto& n : names) {
-    cap_value_t v;
-    std::string lower = n;
-    for (char& c : lower) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-    if (cap_from_name(lower.c_str(), &v) < 0)
-      throw Error(std::string("process.capabilities.") + set + ": unknown capability \"" + n +
-                  "\"");
-    if (v > static_cast<cap_value_t>(cap_max_bits() - 1)) {
-      log::debug(std::string("process.capabilities.") + set + ": " + n +
-                 " is not supported by the running kernel; skipped");
-      continue;
+// A capability name as runc knows it: "CAP_" and the kernel's name in upper case, for a
+// capability the running kernel has.
+std::optional<cap_value_t> cap_value(const std::string& name) {
+  if (name.rfind("CAP_", 0) != 0) return std::nullopt;
+  std::string lower;
+  for (char c : name) {
+    if (!(std::isupper(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
+      return std::nullopt;
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  cap_value_t v;
+  if (cap_from_name(lower.c_str(), &v) < 0) return std::nullopt;
+  if (v < 0 || v >= static_cast<cap_value_t>(cap_max_bits())) return std::nullopt;
+  return v;
+}
+
+// "CAP_CHOWN" for CAP_CHOWN.
+std::string cap_upper_name(cap_value_t v) {
+  char* name = cap_to_name(v);
+  std::string n = name ? name : std::to_string(v);
+  cap_free(name);
+  for (char& c : n) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return n;
+}
+
+// The five sets as values. Names that are unknown, or capabilities the running kernel lacks,
+// are left out with one warning for all of them: runtime-spec config.md says such a value MUST
+// be logged as a warning and SHOULD NOT fail the container; runc 1.3 warns with this text.
+struct CapValues {
+  std::vector<cap_value_t> bounding, effective, inheritable, permitted, ambient;
+};
+
+CapValues resolve_caps(const oci::Capabilities& caps) {
+  CapValues out;
+  std::set<std::string> unknown;  // sorted, as runc prints them
+  auto convert = [&](const std::vector<std::string>& names, std::vector<cap_value_t>& values) {
+    for (const auto& n : names) {
+      if (auto v = cap_value(n))
+        values.push_back(*v);
+      else
+        unknown.insert(n);
     }
-    out.push_back(v);
+  };
+  convert(caps.bounding, out.bounding);
+  convert(caps.effective, out.effective);
+  convert(caps.inheritable, out.inheritable);
+  convert(caps.permitted, out.permitted);
+  convert(caps.ambient, out.ambient);
+  if (!unknown.empty()) {
+    std::string list;
+    for (const auto& n : unknown) list += (list.empty() ? "" : " ") + n;
+    log::warn("ignoring unknown or unavailable capabilities: [" + list + "]");
   }
   return out;
 }
 
 // Names the requested capabilities this runtime cannot grant (not in its own bounding set).
-std::string missing_caps(const oci::Capabilities& caps) {
+std::string missing_caps(const CapValues& caps) {
   std::string out;
-  for (cap_value_t v : cap_values(caps.permitted, "permitted")) {
+  for (cap_value_t v : caps.permitted) {
     if (::prctl(PR_CAPBSET_READ, v, 0, 0, 0) == 1) continue;
     char* name = cap_to_name(v);
     out += (out.empty() ? "" : ", ") + std::string(name);
@@ -315,18 +353,18 @@ void apply_linux_process_attrs(const oci::Linux& linux) {
   }
 }
 
-void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin) {
-  const auto& caps = proc.capabilities;
-  if (caps) {
-    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_sys("prctl PR_SET_KEEPCAPS");
-    auto bounding = cap_values(caps->bounding, "bounding");
-    for (cap_value_t c = 0; c < static_cast<cap_value_t>(cap_max_bits()); ++c) {
-      bool keep = std::find(bounding.begin(), bounding.end(), c) != bounding.end();
-      if (!keep && cap_drop_bound(c) < 0 && errno != EINVAL)
-        throw_sys(std::string("drop ") + cap_to_name(c) + " from the bounding set");
-    }
+namespace {
+
+// Everything outside `keep` leaves the bounding set (before setuid: it needs CAP_SETPCAP).
+void limit_bounding_set(const std::vector<cap_value_t>& keep) {
+  for (cap_value_t c = 0; c < static_cast<cap_value_t>(cap_max_bits()); ++c) {
+    if (std::find(keep.begin(), keep.end(), c) != keep.end()) continue;
+    if (cap_drop_bound(c) < 0 && errno != EINVAL)
+      throw_sys("drop " + cap_upper_name(c) + " from the bounding set");
   }
-  const auto& u = proc.user;
+}
+
+void set_user(const oci::User& u) {
   std::vector<gid_t> groups(u.additional_gids.begin(), u.additional_gids.end());
   if (::setgroups(groups.size(), groups.data()) < 0) {
     // In a user namespace with setgroups denied, only an empty list is possible anyway.
@@ -337,17 +375,20 @@ void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin) {
   if (::setresuid(u.uid, u.uid, u.uid) < 0)
     throw_sys("setresuid " + std::to_string(u.uid) + " (process.user.uid)");
   if (u.umask) ::umask(*u.umask);
-  if (!caps) return;
-  if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_sys("prctl PR_SET_KEEPCAPS");
+}
+
+// Effective, permitted and inheritable exactly as configured (the inheritable set stays empty
+// unless process.capabilities.inheritable names something: CVE-2022-29162).
+void set_cap_sets(const CapValues& caps, bool keep_sys_admin) {
   cap_t c = cap_init();
-  auto set = [&](cap_flag_t flag, const std::vector<std::string>& names, const char* what) {
-    auto v = cap_values(names, what);
-    if (!v.empty() && cap_set_flag(c, flag, static_cast<int>(v.size()), v.data(), CAP_SET) < 0)
+  auto set = [&](cap_flag_t flag, const std::vector<cap_value_t>& v, const char* what) {
+    if (!v.empty() && cap_set_flag(c, flag, static_cast<int>(v.size()),
+                                   const_cast<cap_value_t*>(v.data()), CAP_SET) < 0)
       throw_sys(std::string("set ") + what + " capabilities");
   };
-  set(CAP_EFFECTIVE, caps->effective, "effective");
-  set(CAP_PERMITTED, caps->permitted, "permitted");
-  set(CAP_INHERITABLE, caps->inheritable, "inheritable");
+  set(CAP_EFFECTIVE, caps.effective, "effective");
+  set(CAP_PERMITTED, caps.permitted, "permitted");
+  set(CAP_INHERITABLE, caps.inheritable, "inheritable");
   if (keep_sys_admin) {
     cap_value_t sa = CAP_SYS_ADMIN;
     cap_set_flag(c, CAP_EFFECTIVE, 1, &sa, CAP_SET);
@@ -357,21 +398,39 @@ void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin) {
   int err = errno;
   cap_free(c);
   if (rc < 0) {
-    std::string missing = err == EPERM ? missing_caps(*caps) : "";
+    std::string missing = err == EPERM ? missing_caps(caps) : "";
     throw_sys(
         "apply process.capabilities" +
             (missing.empty() ? "" : " (not in the runtime's own bounding set: " + missing + ")"),
         err);
   }
+}
+
+// An ambient capability must be permitted and inheritable. One that is not is no error: runc
+// warns with this text and goes on.
+void raise_ambient(const std::vector<cap_value_t>& ambient) {
   // One prctl (libcap's cap_reset_ambient first asks about each of the ~41 capabilities).
   if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     throw_sys("reset ambient capabilities");
-  // An ambient capability needs to be permitted and inheritable; like runc, a config that asks
-  // for one that is not is not an error (runc ignores it silently; we say so with --debug).
-  for (cap_value_t v : cap_values(caps->ambient, "ambient"))
+  for (cap_value_t v : ambient)
     if (cap_set_ambient(v, CAP_SET) < 0)
-      log::debug(std::string("can't raise ambient capability ") + cap_to_name(v) + ": " +
-                 errno_text(errno));
+      log::warn("can't raise ambient capability " + cap_upper_name(v) + ": " + errno_text(errno));
+}
+
+}  // namespace
+
+void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin) {
+  std::optional<CapValues> caps;
+  if (proc.capabilities) {
+    caps = resolve_caps(*proc.capabilities);
+    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) throw_sys("prctl PR_SET_KEEPCAPS");
+    limit_bounding_set(caps->bounding);
+  }
+  set_user(proc.user);
+  if (!caps) return;
+  if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) throw_sys("prctl PR_SET_KEEPCAPS");
+  set_cap_sets(*caps, keep_sys_admin);
+  raise_ambient(caps->ambient);
 }
 
 void drop_kept_sys_admin(const oci::Process& proc) {

@@ -4,6 +4,7 @@
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,12 +34,42 @@ UniqueFd make_private_proc() {
   return tree;
 }
 
+UniqueFd& private_proc_fd() {
+  static UniqueFd fd;
+  return fd;
+}
+
 int private_proc() {
-  static UniqueFd fd = make_private_proc();
+  UniqueFd& fd = private_proc_fd();
+  if (!fd) fd = make_private_proc();
   return fd.get();
 }
 
+// The container's own /proc can reopen this thread's fds: /proc/thread-self/fd is a procfs
+// directory.
+bool container_proc_usable() {
+  int fd = ::open("/proc/thread-self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  UniqueFd dir(fd);
+  struct statfs sfs;
+  return ::fstatfs(dir.get(), &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+// Blocks like open(2) (a fifo waits for its reader); EINTR is retried.
+UniqueFd open_retrying(int dirfd, const std::string& path, int flags) {
+  int r;
+  do {
+    r = ::openat(dirfd, path.c_str(), flags | O_CLOEXEC);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) throw_sys("reopen " + path);
+  return UniqueFd(r);
+}
+
 }  // namespace
+
+void release_private_proc() {
+  private_proc_fd().reset();
+}
 
 std::string proc_self() {
   return std::to_string(::syscall(SYS_gettid));
@@ -63,6 +94,41 @@ void write_private_proc(const std::string& rel, const std::string& value, const 
   ssize_t n = ::write(f.get(), value.data(), value.size());
   if (n < 0) throw_sys(what + ": write /proc/" + rel);
   if (static_cast<size_t>(n) != value.size()) throw Error(what + ": short write to /proc/" + rel);
+}
+
+FdReopener FdReopener::prepare() {
+  FdReopener r;
+  if (container_proc_usable()) return r;
+  try {
+    r.proc_ = detached_mount(
+        "proc", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+        {{"subset", "pid"}}, "a procfs to reopen exec.fifo through");
+  } catch (const Error& e) {
+    throw Error("the container has no /proc, and " + std::string(e.what()), e.code());
+  }
+  return r;
+}
+
+UniqueFd FdReopener::reopen(int fd, int flags) const {
+  const std::string n = std::to_string(fd);
+  UniqueFd reopened;
+  if (proc_) {
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    long dir = ::syscall(SYS_openat2, proc_.get(), "thread-self/fd", &how, sizeof how);
+    if (dir < 0) throw_sys("open thread-self/fd of the pid-only procfs");
+    UniqueFd fds(static_cast<int>(dir));
+    reopened = open_retrying(fds.get(), n, flags);
+  } else {
+    reopened = open_retrying(AT_FDCWD, "/proc/thread-self/fd/" + n, flags);
+  }
+  // Whatever was mounted on the way, the reopened file must be the one the fd names.
+  struct stat want, got;
+  if (::fstat(fd, &want) < 0 || ::fstat(reopened.get(), &got) < 0) throw_sys("stat a reopened fd");
+  if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+    throw Error("reopen /proc/thread-self/fd/" + n + ": not the same file");
+  return reopened;
 }
 
 }  // namespace nucleus::init
