@@ -85,6 +85,9 @@ struct SeccompAgent {
     sigprocmask(SIG_SETMASK, &none, nullptr);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Its own session and process group, as runc's (nsexec's setsid): not the runtime's, which
+    // is outside the container (pgid 0 there) and gets the terminal's signals.
+    if (::setsid() < 0) throw_sys("setsid");
     self_attach(self_attach_fds);  // before joining any namespace
     // Go carries "PID\nSTATE-JSON" for the seccomp agent: this process's pid on the host.
     agent.take_go(sync.expect(SyncType::Go, "waiting for the runtime").payload);

@@ -166,3 +166,20 @@ capmask() {
   expect_status 0
   expect_output_contains "/new/work/dir"
 }
+
+@test "exec: the process leads its own session and process group (as runc's setsid)" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec "$ID" sh -c 'echo $$ $(cut -d" " -f5,6 /proc/$$/stat)'
+  expect_status 0
+  local pid pgid sid
+  read -r pid pgid sid <<<"$output"
+  expect_eq "$pgid" "$pid" "process group of the exec'd sh"
+  expect_eq "$sid" "$pid" "session of the exec'd sh"
+}
+
+@test "run: the init leads its own session and process group (as runc's setsid)" {
+  run_in_container 'cut -d" " -f5,6 /proc/1/stat'
+  expect_status 0
+  expect_eq "$output" "1 1" "pgid and sid of the container's init"
+}

@@ -38,7 +38,8 @@ void setup_console(const oci::Process& proc, UniqueFd& console_socket) {
   send_fd(console_socket.get(), master.get(), "/dev/ptmx");
   master.reset();
   console_socket.reset();
-  if (::setsid() < 0) throw_sys("setsid");
+  // The caller may have made its session already (exec does, for every process).
+  if (::getsid(0) != ::getpid() && ::setsid() < 0) throw_sys("setsid");
   if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) throw_sys("set the controlling terminal");
   for (int fd = 0; fd < 3; ++fd)
     if (::dup2(slave.get(), fd) < 0) throw_sys("dup the pty slave to stdio");

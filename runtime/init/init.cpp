@@ -121,6 +121,9 @@ void send_to_listener(Context& ctx, int notify_fd) {
   try {
     // The caller (run) blocks signals to forward them; the workload starts with a clean slate.
     reset_signals();
+    // Its own session and process group, as runc's init (nsexec's setsid): not the runtime's,
+    // which a terminal's ^C would signal as well.
+    if (::getsid(0) != ::getpid() && ::setsid() < 0) throw_sys("setsid");
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     // Not dumpable until exec: other processes in the container cannot open our /proc files
     // (and /proc/self/exe, the runtime binary, with them).
