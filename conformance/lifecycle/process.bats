@@ -167,6 +167,39 @@ capmask() {
   expect_output_contains "/new/work/dir"
 }
 
+@test "env: a non-empty HOME is kept, an empty one comes from /etc/passwd (also after an override)" {
+  # runc's env.bats
+  update_config '.process.env += ["HOME=/override"]'
+  run_in_container 'echo "$HOME"'
+  expect_status 0
+  expect_eq "$output" /override "non-empty HOME"
+  update_config '.process.env += ["HOME="]'
+  run_in_container 'echo "$HOME"'
+  expect_status 0
+  expect_eq "$output" /root "HOME=/override, HOME="
+}
+
+@test "env: a name given twice is set once, with the last value" {
+  update_config '.process.env = ["ONE=two", "HOME=", "ONE=three", "PATH=/usr/bin:/bin"]'
+  set_args env
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(sort <<<"$output" | paste -sd' ')" "HOME=/root ONE=three PATH=/usr/bin:/bin" "environment"
+}
+
+@test "exec: HOME of a --user comes from the container's /etc/passwd, / without an entry" {
+  # runc's exec.bats "runc exec check default home"
+  echo 'tempuser:x:2000:2000:tempuser:/home/tempuser:/bin/sh' >> "$BUNDLE/rootfs/etc/passwd"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec -u 2000 "$ID" sh -c 'echo $HOME'
+  expect_status 0
+  expect_eq "$output" /home/tempuser "HOME of uid 2000"
+  run rt exec -u 2001 "$ID" sh -c 'echo $HOME'
+  expect_status 0
+  expect_eq "$output" / "HOME of uid 2001 (no passwd entry)"
+}
+
 @test "exec: the process leads its own session and process group (as runc's setsid)" {
   set_args sleep 1000
   rt run -d --bundle "$BUNDLE" "$ID"
