@@ -258,7 +258,16 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     reap_within(static_cast<pid_t>(pid), 1000);
     throw Error(m.type == SyncType::Error ? m.payload : "exec: unexpected sync message");
   }
-  if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);
+  if (!o.pid_file.empty()) {
+    try {
+      write_file_atomic(o.pid_file, std::to_string(pid), 0644);
+    } catch (...) {
+      // runc terminates the process it cannot account for.
+      ::kill(static_cast<pid_t>(pid), SIGKILL);
+      ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+      throw;
+    }
+  }
   return static_cast<pid_t>(pid);
 }
 

@@ -200,6 +200,37 @@ capmask() {
   expect_eq "$output" / "HOME of uid 2001 (no passwd entry)"
 }
 
+@test "exec: its own failures exit 255, the process's status is passed through" {
+  # runc's exec.bats "runc exec [exit codes]"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec "$ID" false
+  expect_status 1
+  run rt exec "$ID" sh -c 'exit 42'
+  expect_status 42
+  run rt exec --pid-file /non-existent/directory "$ID" true
+  expect_status 255
+  expect_output_contains "exec failed: "
+  run rt exec "$ID" no-such-binary
+  expect_status 255
+  expect_output_contains 'exec failed: ' 'no-such-binary' 'executable file not found in $PATH'
+  run rt exec "${ID}nope" true
+  expect_status 255
+  expect_output_contains "exec failed: " "does not exist"
+}
+
+@test "exec: an execve failure is one line naming the path and the errno text" {
+  # runc's exec.bats "runc exec [execve error]": an interpreter that does not exist.
+  printf '#!/mmnnttbb foo bar\nsh\n' > "$BUNDLE/rootfs/run.sh"
+  chmod +x "$BUNDLE/rootfs/run.sh"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec "$ID" /run.sh
+  expect_failure
+  expect_eq "${#lines[@]}" 1 "lines of output: $output"
+  expect_output_contains "exec /run.sh: no such file or directory"
+}
+
 @test "exec: the process leads its own session and process group (as runc's setsid)" {
   set_args sleep 1000
   rt run -d --bundle "$BUNDLE" "$ID"
