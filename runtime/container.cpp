@@ -576,8 +576,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
       std::string st =
           oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid)));
       if (cfg.hooks) {
-        run_hooks(cfg.hooks->prestart, st, "prestart");
-        run_hooks(cfg.hooks->create_runtime, st, "createRuntime");
+        // runc runs them from the bundle (it chdirs there): relative paths work as under runc.
+        HookOptions in_bundle{rec.bundle};
+        run_hooks(cfg.hooks->prestart, st, "prestart", in_bundle);
+        run_hooks(cfg.hooks->create_runtime, st, "createRuntime", in_bundle);
       }
       parent.send(SyncType::HooksDone);
       continue;
@@ -648,7 +650,8 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   oci::Config cfg = oci::parse_config(cfg_text, "config.json");
   if (cfg.hooks && !cfg.hooks->poststart.empty())
     run_hooks_warn(cfg.hooks->poststart,
-                   oci::state_to_hook_json(make_state(rec, "running", rec.init.pid)), "poststart");
+                   oci::state_to_hook_json(make_state(rec, "running", rec.init.pid)), "poststart",
+                   HookOptions{rec.bundle});
 }
 
 oci::State container_state(const GlobalOptions& g, const std::string& id) {
@@ -729,7 +732,7 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
         cfg = oci::parse_config(text, "config.json");
       if (cfg && cfg->hooks && !cfg->hooks->poststop.empty())
         run_hooks_warn(cfg->hooks->poststop, oci::state_to_hook_json(make_state(rec, "stopped", 0)),
-                       "poststop");
+                       "poststop", HookOptions{rec.bundle});
     } catch (const std::exception& e) {
       log::warn(std::string("poststop hooks: ") + e.what());
     }

@@ -159,8 +159,11 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
     setup_rootfs(ctx);
     wait_for_runtime_hooks(ctx);
+    // From the root filesystem, before pivot_root (runc fchdirs to it): a hook's relative
+    // paths are the container's.
     if (ctx.config->hooks)
-      run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer");
+      run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer",
+                HookOptions{ctx.rootfs});
     finish_rootfs(ctx);
     // Rule paths are container paths, opened while the init can still open them all.
     if (ctx.landlock) ctx.landlock_ruleset = landlock::build_ruleset(*ctx.landlock);
@@ -195,9 +198,10 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (::write(fifo, "0", 1) != 1) _exit(1);
     ctx.state_dir.reset();
     if (!has_process) throw Error("config.json: process: not set, there is nothing to start");
+    // In the container, from process.cwd; a hook without env gets the process's (runc).
     if (ctx.config->hooks)
-      run_hooks(ctx.config->hooks->start_container, created_state(ctx.state_json),
-                "startContainer");
+      run_hooks(ctx.config->hooks->start_container, created_state(ctx.state_json), "startContainer",
+                HookOptions{{}, &prepared.env});
     set_stop_handlers(false);
     // Landlock first: nothing after it opens a file but the exec, and seccomp profiles need
     // not allow the landlock syscalls.
