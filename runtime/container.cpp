@@ -648,10 +648,22 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   std::string cfg_text = read_file_at(dir.get(), "config.json");
   if (cfg_text.find("\"poststart\"") == std::string::npos) return;  // no hooks: no parse
   oci::Config cfg = oci::parse_config(cfg_text, "config.json");
-  if (cfg.hooks && !cfg.hooks->poststart.empty())
-    run_hooks_warn(cfg.hooks->poststart,
-                   oci::state_to_hook_json(make_state(rec, "running", rec.init.pid)), "poststart",
-                   HookOptions{rec.bundle});
+  if (!cfg.hooks || cfg.hooks->poststart.empty()) return;
+  try {
+    run_hooks(cfg.hooks->poststart,
+              oci::state_to_hook_json(make_state(rec, "running", rec.init.pid)), "poststart",
+              HookOptions{rec.bundle});
+  } catch (const Error&) {
+    // runc and crun fail the start and remove the container (README.md, "Where nucleus-oci
+    // follows runc rather than the runtime-spec"). The lock goes first: delete takes it.
+    dir.reset();
+    try {
+      delete_container(g, id, true);
+    } catch (const std::exception& e) {
+      log::warn(std::string("removing the container after its poststart hook failed: ") + e.what());
+    }
+    throw;
+  }
 }
 
 oci::State container_state(const GlobalOptions& g, const std::string& id) {
