@@ -705,9 +705,10 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
   }
   ContainerRecord rec = Store::load(dir.get(), id);
   std::string status = status_of(dir.get(), rec);
-  // The spec: deleting a container that is not stopped (created included) is an error without
-  // --force. (runc deletes created containers; engines kill before deleting, or use --force.)
-  if (!force && status != "stopped")
+  // A created container is killed and deleted, as runc and crun do (the runtime-spec says
+  // deleting a container that is not stopped must fail: README.md, "Where nucleus-oci follows
+  // runc rather than the runtime-spec"). A running or paused one needs --force.
+  if (!force && status != "stopped" && status != "created")
     throw Error("cannot delete container " + id + " that is not stopped: " + status);
 
   std::unique_ptr<cgroups::Manager> cg;

@@ -138,3 +138,18 @@ start_trapper() {
   run rt delete --force "${ID}nope"
   expect_status 0
 }
+
+@test "delete of a created container kills and removes it without --force (as runc, crun)" {
+  # The runtime-spec says this must fail; README.md "Where nucleus-oci follows runc rather
+  # than the runtime-spec" says why nucleus-oci deletes it.
+  set_args sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  local p
+  p=$(pid_of "$ID")
+  run rt delete "$ID"
+  expect_status 0
+  run rt state "$ID"
+  expect_status 1
+  for _ in $(seq 50); do kill -0 "$p" 2>/dev/null && [[ $(awk '{print $3}' /proc/$p/stat 2>/dev/null) != Z ]] || break; sleep 0.05; done
+  ! kill -0 "$p" 2>/dev/null || [[ $(awk '{print $3}' /proc/$p/stat) == Z ]] || fail "init $p still alive"
+}
