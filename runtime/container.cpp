@@ -174,8 +174,9 @@ bool wait_gone(const ProcessId& p, int timeout_ms) {
 int parse_signal(const std::string& in) {
   std::string s = in;
   if (!s.empty() && std::all_of(s.begin(), s.end(), ::isdigit)) {
+    // 0 is kill(2)'s existence check: "container not running" once the container stopped.
     int n = std::stoi(s);
-    if (n <= 0 || n > SIGRTMAX) throw Error("invalid signal \"" + in + "\"");
+    if (n < 0 || n > SIGRTMAX) throw Error("invalid signal \"" + in + "\"");
     return n;
   }
   for (char& c : s) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
@@ -679,6 +680,8 @@ void kill_container(const GlobalOptions& g, const std::string& id, int signal, b
   UniqueFd dir = store.open_locked(id);
   ContainerRecord rec = Store::load(dir.get(), id);
   std::string status = status_of(dir.get(), rec);
+  // runc 1.2+: --all (obsolete there) makes a stopped container no error.
+  if (all && status == "stopped") return;
   if (all && !rec.cgroup.empty()) {
     cgroups::open_manager(host_layout(), rec.cgroup)->kill_all(signal);
     return;

@@ -139,6 +139,24 @@ start_trapper() {
   expect_status 0
 }
 
+@test "kill ID 0: signal 0 checks the container; 'container not running' once stopped, -a then no error" {
+  # runc's kill.bats "kill detached busybox"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt kill "$ID" 0
+  expect_status 0
+  expect_eq "$(status_of "$ID")" running "status after signal 0"
+  rt kill "$ID" KILL
+  wait_status "$ID" stopped
+  run rt kill "$ID" 0
+  expect_failure
+  expect_output_contains "container not running"
+  run rt kill -a "$ID" 0
+  expect_status 0
+  run rt delete "$ID"
+  expect_status 0
+}
+
 @test "delete of a created container kills and removes it without --force (as runc, crun)" {
   # The runtime-spec says this must fail; README.md "Where nucleus-oci follows runc rather
   # than the runtime-spec" says why nucleus-oci deletes it.
