@@ -111,3 +111,34 @@ load ../helpers/common
   run "$RUNTIME" --root "$BATS_TEST_TMPDIR/other-root" list -q
   expect_eq "$output" "" "list under the other root"
 }
+
+@test "ps ID ARGS: ps(1) with ARGS, its table cut to the container's processes" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local pid
+  pid=$(pid_of "$ID")
+  # default: ps -ef
+  run rt ps "$ID"
+  expect_status 0
+  [[ ${lines[0]} =~ UID\ +PID\ +PPID\ +C\ +STIME\ +TTY\ +TIME\ +CMD ]] || fail "header: ${lines[0]}"
+  expect_eq "${#lines[@]}" 2 "lines (header + the init): $output"
+  [[ ${lines[1]} == *" $pid "*"sleep 1000"* ]] || fail "the init's line: ${lines[1]}"
+  # runc's ps.bats "ps -e -x"
+  run rt ps "$ID" -e -x
+  expect_status 0
+  [[ ${lines[0]} =~ \ +PID\ +TTY\ +STAT\ +TIME\ +COMMAND ]] || fail "header: ${lines[0]}"
+  expect_eq "${#lines[@]}" 2 "lines: $output"
+  run rt ps "$ID" -o pid,comm
+  expect_status 0
+  expect_eq "$(awk '{print $1, $2}' <<<"$output" | paste -sd,)" "PID COMMAND,$pid sleep" "ps -o pid,comm"
+  # after -- (runc 1.3 hands the -- to ps(1), which refuses it)
+  if ! is_runc; then
+    run rt ps "$ID" -- -o pid,comm
+    expect_status 0
+    expect_eq "$(awk '{print $1, $2}' <<<"$output" | paste -sd,)" "PID COMMAND,$pid sleep" "ps -- -o pid,comm"
+  fi
+  # a ps failure names ps's own message
+  run rt ps "$ID" --no-such-ps-flag
+  expect_failure
+  expect_output_contains "exit status"
+}
