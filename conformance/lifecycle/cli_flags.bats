@@ -112,6 +112,21 @@ load ../helpers/common
   expect_eq "$output" "" "list under the other root"
 }
 
+@test "-h and --help on each command: status 0, the command named on the second line" {
+  local c
+  for c in create start run state kill delete list exec ps pause resume update events spec features; do
+    run "$RUNTIME" "$c" -h
+    expect_status 0
+    [[ ${lines[1]} == *"$RUNTIME_NAME $c"* ]] || fail "$c -h, second line: ${lines[1]}"
+    run "$RUNTIME" "$c" --help
+    expect_status 0
+    [[ ${lines[1]} == *"$RUNTIME_NAME $c"* ]] || fail "$c --help, second line: ${lines[1]}"
+  done
+  run "$RUNTIME" help kill
+  expect_status 0
+  [[ ${lines[1]} == *"$RUNTIME_NAME kill"* ]] || fail "help kill, second line: ${lines[1]}"
+}
+
 @test "ps ID ARGS: ps(1) with ARGS, its table cut to the container's processes" {
   set_args sleep 1000
   rt run -d --bundle "$BUNDLE" "$ID"
