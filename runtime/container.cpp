@@ -479,6 +479,9 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   tx.child(static_cast<pid_t>(pid));
   sealed_init.reset();
   crash_point("cloned");
+  if (log::debug_enabled())
+    log::debug("create " + o.id + ": init cloned, pid " + std::to_string(pid) +
+               (init_exec || !runtime_sealed ? " (execs the sealed init)" : " (sealed clone)"));
 
   // The init is gone without an error message of its own: reaped, and said how it ended.
   auto init_exited = [&] {
@@ -590,6 +593,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   }
 
   crash_point("ready");
+  if (log::debug_enabled()) log::debug("create " + o.id + ": init ready, waiting for start");
   rec.created_done = true;
   rec.creator = ProcessId{};
   Store::save(dir.get(), rec);
@@ -645,6 +649,9 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   }
   if (!released) throw Error("container init exited before start");
   if (!got.empty()) throw Error(got);
+  if (log::debug_enabled())
+    log::debug("start " + id + ": the init exec'd the process (pid " +
+               std::to_string(rec.init.pid) + ")");
 
   std::string cfg_text = read_file_at(dir.get(), "config.json");
   if (cfg_text.find("\"poststart\"") == std::string::npos) return;  // no hooks: no parse
@@ -758,6 +765,7 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
   if (rec.tracer.alive() && !wait_gone(rec.tracer, 10000))
     log::warn("seccomp tracer of " + id + " did not finish in 10s");
   store.remove(id);
+  if (log::debug_enabled()) log::debug("delete " + id + ": removed");
 }
 
 }  // namespace nucleus

@@ -228,6 +228,8 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (pid < 0) throw_sys("clone the exec process", err);
   child.close();
   console.reset();
+  if (log::debug_enabled())
+    log::debug("exec in " + o.id + ": process cloned, pid " + std::to_string(pid));
   std::string go;
   if (agent.sock) {
     agent.sock.reset();

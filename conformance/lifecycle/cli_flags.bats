@@ -112,6 +112,36 @@ load ../helpers/common
   expect_eq "$output" "" "list under the other root"
 }
 
+@test "--debug: debug lines on stderr, or in the --log file (text and json) and not on stderr" {
+  set_args echo hello
+  run rt --debug run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains "hello" "level=debug"
+  local log=$BATS_TEST_TMPDIR/debug.log
+  run rt --log "$log" --debug run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ $output != *level=debug* ]] || fail "debug lines on stderr with --log: $output"
+  grep -q 'level=debug' "$log" || fail "no debug line in the text log: $(cat "$log")"
+  rm -f "$log"
+  run rt --log "$log" --log-format json --debug run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ $output != *'"level":"debug"'* ]] || fail "debug lines on stderr with --log: $output"
+  grep -q '"level":"debug"' "$log" || fail "no debug record in the json log: $(cat "$log")"
+  # without --debug, none
+  rm -f "$log"
+  run rt --log "$log" run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  ! grep -q 'level=debug' "$log" || fail "debug lines without --debug: $(cat "$log")"
+}
+
+@test "--debug exec: debug lines" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt --debug exec "$ID" true
+  expect_status 0
+  expect_output_contains "level=debug"
+}
+
 @test "-h and --help on each command: status 0, the command named on the second line" {
   local c
   for c in create start run state kill delete list exec ps pause resume update events spec features; do
