@@ -46,7 +46,7 @@ const char* kBase = R"({
   "linux": {
     "resources": {"devices": [{"allow": false, "access": "rwm"}]},
     "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"},
-                   {"type": "mount"}, {"type": "cgroup"}],
+                   {"type": "mount"}],
     "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
                     "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
                     "/proc/sched_debug", "/sys/firmware", "/proc/scsi"],
@@ -56,11 +56,16 @@ const char* kBase = R"({
 
 }  // namespace
 
-std::string default_spec_json(bool rootless, unsigned euid, unsigned egid) {
+std::string default_spec_json(bool rootless, unsigned euid, unsigned egid, bool cgroup_ns) {
   rapidjson::Document d;
   d.Parse(kBase);
   auto& a = d.GetAllocator();
   d["ociVersion"].SetString(kSpecVersion, a);
+  if (cgroup_ns) {
+    rapidjson::Value cgroup(rapidjson::kObjectType);
+    cgroup.AddMember("type", "cgroup", a);
+    d["linux"]["namespaces"].PushBack(cgroup, a);
+  }
   if (rootless) {
     auto& linux = d["linux"];
     rapidjson::Value ns(rapidjson::kArrayType);
@@ -83,7 +88,7 @@ std::string default_spec_json(bool rootless, unsigned euid, unsigned egid) {
     };
     // Go's encoder writes struct fields in declaration order: uidMappings and gidMappings lead
     // specs.Linux; "resources" (cgroup settings) is dropped as ToRootless does.
-    linux.RemoveMember("resources");
+    linux.EraseMember("resources");  // (RemoveMember would move the last member into its place)
     rapidjson::Value reordered(rapidjson::kObjectType);
     reordered.AddMember("uidMappings", mapping(euid), a);
     reordered.AddMember("gidMappings", mapping(egid), a);

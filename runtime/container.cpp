@@ -174,8 +174,9 @@ bool wait_gone(const ProcessId& p, int timeout_ms) {
 int parse_signal(const std::string& in) {
   std::string s = in;
   if (!s.empty() && std::all_of(s.begin(), s.end(), ::isdigit)) {
+    // 0 is kill(2)'s existence check: "container not running" once the container stopped.
     int n = std::stoi(s);
-    if (n <= 0 || n > SIGRTMAX) throw Error("invalid signal \"" + in + "\"");
+    if (n < 0 || n > SIGRTMAX) throw Error("invalid signal \"" + in + "\"");
     return n;
   }
   for (char& c : s) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
@@ -480,6 +481,9 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   tx.child(static_cast<pid_t>(pid));
   sealed_init.reset();
   crash_point("cloned");
+  if (log::debug_enabled())
+    log::debug("create " + o.id + ": init cloned, pid " + std::to_string(pid) +
+               (init_exec || !runtime_sealed ? " (execs the sealed init)" : " (sealed clone)"));
 
   // The init is gone without an error message of its own: reaped, and said how it ended.
   auto init_exited = [&] {
@@ -578,8 +582,10 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
       std::string st =
           oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid)));
       if (cfg.hooks) {
-        run_hooks(cfg.hooks->prestart, st, "prestart");
-        run_hooks(cfg.hooks->create_runtime, st, "createRuntime");
+        // runc runs them from the bundle (it chdirs there): relative paths work as under runc.
+        HookOptions in_bundle{rec.bundle};
+        run_hooks(cfg.hooks->prestart, st, "prestart", in_bundle);
+        run_hooks(cfg.hooks->create_runtime, st, "createRuntime", in_bundle);
       }
       parent.send(SyncType::HooksDone);
       continue;
@@ -589,6 +595,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   }
 
   crash_point("ready");
+  if (log::debug_enabled()) log::debug("create " + o.id + ": init ready, waiting for start");
   rec.created_done = true;
   rec.creator = ProcessId{};
   Store::save(dir.get(), rec);
@@ -644,13 +651,29 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   }
   if (!released) throw Error("container init exited before start");
   if (!got.empty()) throw Error(got);
+  if (log::debug_enabled())
+    log::debug("start " + id + ": the init exec'd the process (pid " +
+               std::to_string(rec.init.pid) + ")");
 
   std::string cfg_text = read_file_at(dir.get(), "config.json");
   if (cfg_text.find("\"poststart\"") == std::string::npos) return;  // no hooks: no parse
   oci::Config cfg = oci::parse_config(cfg_text, "config.json");
-  if (cfg.hooks && !cfg.hooks->poststart.empty())
-    run_hooks_warn(cfg.hooks->poststart,
-                   oci::state_to_hook_json(make_state(rec, "running", rec.init.pid)), "poststart");
+  if (!cfg.hooks || cfg.hooks->poststart.empty()) return;
+  try {
+    run_hooks(cfg.hooks->poststart,
+              oci::state_to_hook_json(make_state(rec, "running", rec.init.pid)), "poststart",
+              HookOptions{rec.bundle});
+  } catch (const Error&) {
+    // runc and crun fail the start and remove the container (README.md, "Where nucleus-oci
+    // follows runc rather than the runtime-spec"). The lock goes first: delete takes it.
+    dir.reset();
+    try {
+      delete_container(g, id, true);
+    } catch (const std::exception& e) {
+      log::warn(std::string("removing the container after its poststart hook failed: ") + e.what());
+    }
+    throw;
+  }
 }
 
 oci::State container_state(const GlobalOptions& g, const std::string& id) {
@@ -666,6 +689,8 @@ void kill_container(const GlobalOptions& g, const std::string& id, int signal, b
   UniqueFd dir = store.open_locked(id);
   ContainerRecord rec = Store::load(dir.get(), id);
   std::string status = status_of(dir.get(), rec);
+  // runc 1.2+: --all (obsolete there) makes a stopped container no error.
+  if (all && status == "stopped") return;
   if (all && !rec.cgroup.empty()) {
     cgroups::open_manager(host_layout(), rec.cgroup)->kill_all(signal);
     return;
@@ -692,9 +717,10 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
   }
   ContainerRecord rec = Store::load(dir.get(), id);
   std::string status = status_of(dir.get(), rec);
-  // The spec: deleting a container that is not stopped (created included) is an error without
-  // --force. (runc deletes created containers; engines kill before deleting, or use --force.)
-  if (!force && status != "stopped")
+  // A created container is killed and deleted, as runc and crun do (the runtime-spec says
+  // deleting a container that is not stopped must fail: README.md, "Where nucleus-oci follows
+  // runc rather than the runtime-spec"). A running or paused one needs --force.
+  if (!force && status != "stopped" && status != "created")
     throw Error("cannot delete container " + id + " that is not stopped: " + status);
 
   std::unique_ptr<cgroups::Manager> cg;
@@ -731,7 +757,7 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
         cfg = oci::parse_config(text, "config.json");
       if (cfg && cfg->hooks && !cfg->hooks->poststop.empty())
         run_hooks_warn(cfg->hooks->poststop, oci::state_to_hook_json(make_state(rec, "stopped", 0)),
-                       "poststop");
+                       "poststop", HookOptions{rec.bundle});
     } catch (const std::exception& e) {
       log::warn(std::string("poststop hooks: ") + e.what());
     }
@@ -741,6 +767,7 @@ void delete_container(const GlobalOptions& g, const std::string& id, bool force)
   if (rec.tracer.alive() && !wait_gone(rec.tracer, 10000))
     log::warn("seccomp tracer of " + id + " did not finish in 10s");
   store.remove(id);
+  if (log::debug_enabled()) log::debug("delete " + id + ": removed");
 }
 
 }  // namespace nucleus

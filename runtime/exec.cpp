@@ -85,6 +85,9 @@ struct SeccompAgent {
     sigprocmask(SIG_SETMASK, &none, nullptr);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Its own session and process group, as runc's (nsexec's setsid): not the runtime's, which
+    // is outside the container (pgid 0 there) and gets the terminal's signals.
+    if (::setsid() < 0) throw_sys("setsid");
     self_attach(self_attach_fds);  // before joining any namespace
     // Go carries "PID\nSTATE-JSON" for the seccomp agent: this process's pid on the host.
     agent.take_go(sync.expect(SyncType::Go, "waiting for the runtime").payload);
@@ -225,6 +228,8 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (pid < 0) throw_sys("clone the exec process", err);
   child.close();
   console.reset();
+  if (log::debug_enabled())
+    log::debug("exec in " + o.id + ": process cloned, pid " + std::to_string(pid));
   std::string go;
   if (agent.sock) {
     agent.sock.reset();
@@ -255,7 +260,16 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     reap_within(static_cast<pid_t>(pid), 1000);
     throw Error(m.type == SyncType::Error ? m.payload : "exec: unexpected sync message");
   }
-  if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);
+  if (!o.pid_file.empty()) {
+    try {
+      write_file_atomic(o.pid_file, std::to_string(pid), 0644);
+    } catch (...) {
+      // runc terminates the process it cannot account for.
+      ::kill(static_cast<pid_t>(pid), SIGKILL);
+      ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+      throw;
+    }
+  }
   return static_cast<pid_t>(pid);
 }
 

@@ -8,11 +8,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <vector>
 
 #include "runtime/log.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fd.hpp"
+
+extern char** environ;
 
 namespace nucleus {
 namespace {
@@ -28,6 +33,16 @@ long now_ms() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+constexpr size_t kMaxOutput = 65536;
+
+// One read of a hook's stdout or stderr; EOF closes our end.
+void collect(UniqueFd& fd, std::string& out) {
+  char buf[4096];
+  ssize_t rd = ::read(fd.get(), buf, sizeof buf);
+  if (rd > 0 && out.size() < kMaxOutput) out.append(buf, static_cast<size_t>(rd));
+  if (rd <= 0) fd.reset();
 }
 
 // Writing the state to a hook that exits without reading its stdin raises SIGPIPE, whose default
@@ -55,52 +70,115 @@ class SigpipeBlocked {
   sigset_t pipe_{}, old_{};
 };
 
+// The hook's own process: stdio on the pipes, a clean signal mask, the working directory, then
+// the exec. An exec failure goes back as an errno on `err_w` (close-on-exec: EOF means it ran).
+[[noreturn]] void exec_hook(const oci::Hook& hook, const HookOptions& opts, char** argv,
+                            char** envp, int in_r, int out_w, int errout_w, int err_w) {
+  ::dup2(in_r, 0);
+  ::dup2(out_w, 1);
+  ::dup2(errout_w, 2);
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  // A directory that is gone (a bundle removed before delete) leaves the caller's.
+  if (!opts.cwd.empty()) {
+    int gone = ::chdir(opts.cwd.c_str());
+    (void)gone;
+  }
+  ::execve(hook.path.c_str(), argv, envp);
+  int e = errno;
+  ssize_t w = ::write(err_w, &e, sizeof e);
+  (void)w;
+  _exit(127);
+}
+
+// Go's names for the signals that end hooks ("signal: killed", as runc reports them).
+std::string signal_text(int sig) {
+  const char* d = strsignal(sig);
+  std::string s = d ? d : "signal " + std::to_string(sig);
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+// Reads what is there without blocking (a hook's children may still hold the pipe).
+void drain(UniqueFd& fd, std::string& out) {
+  if (!fd) return;
+  ::fcntl(fd.get(), F_SETFL, O_NONBLOCK);
+  char buf[4096];
+  ssize_t rd;
+  while ((rd = ::read(fd.get(), buf, sizeof buf)) > 0 && out.size() < kMaxOutput)
+    out.append(buf, static_cast<size_t>(rd));
+  fd.reset();
+}
+
+// The cause of a failed hook in runc's words (libcontainer/configs Command.Run).
+std::string hook_failure(const oci::Hook& hook, int status, bool timed_out, int exec_errno,
+                         const std::string& out, const std::string& err) {
+  if (exec_errno) return "fork/exec " + hook.path + ": " + errno_text(exec_errno);
+  if (timed_out) {
+    char b[64];
+    snprintf(b, sizeof b, "%.1fs", static_cast<double>(*hook.timeout));
+    return std::string("hook ran past specified timeout of ") + b;
+  }
+  std::string how = WIFSIGNALED(status) ? "signal: " + signal_text(WTERMSIG(status))
+                                        : "exit status " + std::to_string(WEXITSTATUS(status));
+  return how + ", stdout: " + out + ", stderr: " + err;
+}
+
 }  // namespace
 
-void run_hook(const oci::Hook& hook, const std::string& state_json, const std::string& kind) {
+void run_hook(const oci::Hook& hook, const std::string& state_json, const std::string& kind,
+              size_t index, const HookOptions& opts) {
   SigpipeBlocked no_sigpipe;
-  int in[2], out[2];
+  if (log::debug_enabled())
+    log::debug("running " + kind + " hook #" + std::to_string(index) + ": " + hook.path);
+  int in[2], out[2], errout[2], ex[2];
   if (::pipe2(in, O_CLOEXEC) < 0) throw_sys("pipe for " + kind + " hook");
   UniqueFd in_r(in[0]), in_w(in[1]);
   if (::pipe2(out, O_CLOEXEC) < 0) throw_sys("pipe for " + kind + " hook");
   UniqueFd out_r(out[0]), out_w(out[1]);
+  if (::pipe2(errout, O_CLOEXEC) < 0) throw_sys("pipe for " + kind + " hook");
+  UniqueFd err_r(errout[0]), err_w(errout[1]);
+  if (::pipe2(ex, O_CLOEXEC) < 0) throw_sys("pipe for " + kind + " hook");
+  UniqueFd ex_r(ex[0]), ex_w(ex[1]);
 
   std::vector<std::string> args =
       hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
   auto argv = cstrs(args);
-  auto envp = cstrs(hook.env);
+  // runc: a hook without env gets the runtime's environment (Go's exec.Cmd with a nil Env),
+  // startContainer hooks the process's.
+  std::vector<char*> envp;
+  if (!hook.env.empty())
+    envp = cstrs(hook.env);
+  else if (opts.env)
+    envp = cstrs(*opts.env);
+  char** env = envp.empty() ? environ : envp.data();
   pid_t pid = ::fork();
   if (pid < 0) throw_sys("fork " + kind + " hook " + hook.path);
-  if (pid == 0) {
-    ::dup2(in_r.get(), 0);
-    ::dup2(out_w.get(), 1);
-    ::dup2(out_w.get(), 2);
-    sigset_t all;
-    sigemptyset(&all);
-    sigprocmask(SIG_SETMASK, &all, nullptr);
-    ::execve(hook.path.c_str(), argv.data(), envp.data());
-    dprintf(2, "exec %s: %s", hook.path.c_str(), errno_text(errno).c_str());
-    _exit(127);
-  }
+  if (pid == 0)
+    exec_hook(hook, opts, argv.data(), env, in_r.get(), out_w.get(), err_w.get(), ex_w.get());
   in_r.reset();
   out_w.reset();
+  err_w.reset();
+  ex_w.reset();
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
 
   // The hook may exit without reading stdin: ignore EPIPE.
   const char* p = state_json.data();
   size_t left = state_json.size();
   ::fcntl(in_w.get(), F_SETFL, O_NONBLOCK);
-  std::string output;
+  std::string output, errors;
   long deadline = hook.timeout ? now_ms() + static_cast<long>(*hook.timeout) * 1000 : -1;
   bool timed_out = false;
   bool exited = false;
   int status = 0;
   while (!exited) {
-    pollfd fds[3];
+    pollfd fds[4];
     nfds_t n = 0;
     fds[n++] = {pidfd.get(), POLLIN, 0};
-    int out_idx = -1, in_idx = -1;
+    int out_idx = -1, err_idx = -1, in_idx = -1;
     if (out_r) out_idx = static_cast<int>(n), fds[n++] = {out_r.get(), POLLIN, 0};
+    if (err_r) err_idx = static_cast<int>(n), fds[n++] = {err_r.get(), POLLIN, 0};
     if (in_w) in_idx = static_cast<int>(n), fds[n++] = {in_w.get(), POLLOUT, 0};
     int wait = deadline < 0 ? -1 : static_cast<int>(std::max(0L, deadline - now_ms()));
     int r = ::poll(fds, n, wait);
@@ -120,48 +198,34 @@ void run_hook(const oci::Hook& hook, const std::string& state_json, const std::s
       if (w < 0 && errno != EAGAIN) left = 0;
       if (left == 0) in_w.reset();
     }
-    if (out_idx >= 0 && fds[out_idx].revents) {
-      char buf[4096];
-      ssize_t rd = ::read(out_r.get(), buf, sizeof buf);
-      if (rd > 0 && output.size() < 65536) output.append(buf, static_cast<size_t>(rd));
-      if (rd <= 0) out_r.reset();
-    }
+    if (out_idx >= 0 && fds[out_idx].revents) collect(out_r, output);
+    if (err_idx >= 0 && fds[err_idx].revents) collect(err_r, errors);
     if (fds[0].revents) {
       if (::waitpid(pid, &status, 0) == pid) exited = true;
     }
   }
-  // Collect what is left in the pipe (the hook's children may still hold it: don't block).
-  if (out_r) {
-    ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
-    char buf[4096];
-    ssize_t rd;
-    while ((rd = ::read(out_r.get(), buf, sizeof buf)) > 0 && output.size() < 65536)
-      output.append(buf, static_cast<size_t>(rd));
-  }
-  while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
-  std::string suffix = output.empty() ? "" : ": " + output;
-  if (timed_out)
-    throw Error(kind + " hook " + hook.path + " timed out after " + std::to_string(*hook.timeout) +
-                "s" + suffix);
-  if (WIFSIGNALED(status))
-    throw Error(kind + " hook " + hook.path + " killed by signal " +
-                std::to_string(WTERMSIG(status)) + suffix);
-  if (WEXITSTATUS(status) != 0)
-    throw Error(kind + " hook " + hook.path + " exited with status " +
-                std::to_string(WEXITSTATUS(status)) + suffix);
-  if (!output.empty()) log::debug(kind + " hook " + hook.path + " output: " + output);
+  drain(out_r, output);
+  drain(err_r, errors);
+  int exec_errno = 0;
+  if (::read(ex_r.get(), &exec_errno, sizeof exec_errno) != sizeof exec_errno) exec_errno = 0;
+  if (timed_out || exec_errno || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error("error running " + kind + " hook #" + std::to_string(index) + ": " +
+                hook_failure(hook, status, timed_out, exec_errno, output, errors));
+  std::string both = output + errors;
+  while (!both.empty() && (both.back() == '\n' || both.back() == ' ')) both.pop_back();
+  if (!both.empty()) log::debug(kind + " hook #" + std::to_string(index) + " output: " + both);
 }
 
 void run_hooks(const std::vector<oci::Hook>& hooks, const std::string& state_json,
-               const std::string& kind) {
-  for (const auto& h : hooks) run_hook(h, state_json, kind);
+               const std::string& kind, const HookOptions& opts) {
+  for (size_t i = 0; i < hooks.size(); ++i) run_hook(hooks[i], state_json, kind, i, opts);
 }
 
 void run_hooks_warn(const std::vector<oci::Hook>& hooks, const std::string& state_json,
-                    const std::string& kind) {
-  for (const auto& h : hooks) {
+                    const std::string& kind, const HookOptions& opts) {
+  for (size_t i = 0; i < hooks.size(); ++i) {
     try {
-      run_hook(h, state_json, kind);
+      run_hook(hooks[i], state_json, kind, i, opts);
     } catch (const Error& e) {
       log::warn(e.what());
     }

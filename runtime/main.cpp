@@ -112,7 +112,11 @@ int main(int argc, char** argv) {
     }
     command = p.positionals[0];
     Args rest(p.positionals.begin() + 1, p.positionals.end());
-    if (command == "help") {
+    // `help CMD` is `CMD --help`, as runc's.
+    if (command == "help" && !rest.empty() && commands.count(rest[0])) {
+      command = rest[0];
+      rest = {"--help"};
+    } else if (command == "help") {
       std::fputs(kUsage, stdout);
       return 0;
     }
@@ -121,7 +125,8 @@ int main(int argc, char** argv) {
     if (!g.root.empty() && g.root[0] != '/') g.root = nucleus::cli::absolute(g.root);
     // exec puts its process into the container from a sealed view of the binary; create and
     // run exec their init from one (runtime/init/handoff.hpp).
-    if (command == "exec" && std::find(rest.begin(), rest.end(), "--help") == rest.end())
+    if (command == "exec" && std::find(rest.begin(), rest.end(), "--help") == rest.end() &&
+        (rest.empty() || rest[0] != "-h"))
       nucleus::ensure_sealed_exe(g.root);
     return it->second(g, rest);
   } catch (const std::exception& e) {

@@ -111,3 +111,79 @@ load ../helpers/common
   run "$RUNTIME" --root "$BATS_TEST_TMPDIR/other-root" list -q
   expect_eq "$output" "" "list under the other root"
 }
+
+@test "--debug: debug lines on stderr, or in the --log file (text and json) and not on stderr" {
+  set_args echo hello
+  run rt --debug run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains "hello" "level=debug"
+  local log=$BATS_TEST_TMPDIR/debug.log
+  run rt --log "$log" --debug run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ $output != *level=debug* ]] || fail "debug lines on stderr with --log: $output"
+  grep -q 'level=debug' "$log" || fail "no debug line in the text log: $(cat "$log")"
+  rm -f "$log"
+  run rt --log "$log" --log-format json --debug run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ $output != *'"level":"debug"'* ]] || fail "debug lines on stderr with --log: $output"
+  grep -q '"level":"debug"' "$log" || fail "no debug record in the json log: $(cat "$log")"
+  # without --debug, none
+  rm -f "$log"
+  run rt --log "$log" run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  ! grep -q 'level=debug' "$log" || fail "debug lines without --debug: $(cat "$log")"
+}
+
+@test "--debug exec: debug lines" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt --debug exec "$ID" true
+  expect_status 0
+  expect_output_contains "level=debug"
+}
+
+@test "-h and --help on each command: status 0, the command named on the second line" {
+  local c
+  for c in create start run state kill delete list exec ps pause resume update events spec features; do
+    run "$RUNTIME" "$c" -h
+    expect_status 0
+    [[ ${lines[1]} == *"$RUNTIME_NAME $c"* ]] || fail "$c -h, second line: ${lines[1]}"
+    run "$RUNTIME" "$c" --help
+    expect_status 0
+    [[ ${lines[1]} == *"$RUNTIME_NAME $c"* ]] || fail "$c --help, second line: ${lines[1]}"
+  done
+  run "$RUNTIME" help kill
+  expect_status 0
+  [[ ${lines[1]} == *"$RUNTIME_NAME kill"* ]] || fail "help kill, second line: ${lines[1]}"
+}
+
+@test "ps ID ARGS: ps(1) with ARGS, its table cut to the container's processes" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local pid
+  pid=$(pid_of "$ID")
+  # default: ps -ef
+  run rt ps "$ID"
+  expect_status 0
+  [[ ${lines[0]} =~ UID\ +PID\ +PPID\ +C\ +STIME\ +TTY\ +TIME\ +CMD ]] || fail "header: ${lines[0]}"
+  expect_eq "${#lines[@]}" 2 "lines (header + the init): $output"
+  [[ ${lines[1]} == *" $pid "*"sleep 1000"* ]] || fail "the init's line: ${lines[1]}"
+  # runc's ps.bats "ps -e -x"
+  run rt ps "$ID" -e -x
+  expect_status 0
+  [[ ${lines[0]} =~ \ +PID\ +TTY\ +STAT\ +TIME\ +COMMAND ]] || fail "header: ${lines[0]}"
+  expect_eq "${#lines[@]}" 2 "lines: $output"
+  run rt ps "$ID" -o pid,comm
+  expect_status 0
+  expect_eq "$(awk '{print $1, $2}' <<<"$output" | paste -sd,)" "PID COMMAND,$pid sleep" "ps -o pid,comm"
+  # after -- (runc 1.3 hands the -- to ps(1), which refuses it)
+  if ! is_runc; then
+    run rt ps "$ID" -- -o pid,comm
+    expect_status 0
+    expect_eq "$(awk '{print $1, $2}' <<<"$output" | paste -sd,)" "PID COMMAND,$pid sleep" "ps -- -o pid,comm"
+  fi
+  # a ps failure names ps's own message
+  run rt ps "$ID" --no-such-ps-flag
+  expect_failure
+  expect_output_contains "exit status"
+}

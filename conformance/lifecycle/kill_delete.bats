@@ -138,3 +138,36 @@ start_trapper() {
   run rt delete --force "${ID}nope"
   expect_status 0
 }
+
+@test "kill ID 0: signal 0 checks the container; 'container not running' once stopped, -a then no error" {
+  # runc's kill.bats "kill detached busybox"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt kill "$ID" 0
+  expect_status 0
+  expect_eq "$(status_of "$ID")" running "status after signal 0"
+  rt kill "$ID" KILL
+  wait_status "$ID" stopped
+  run rt kill "$ID" 0
+  expect_failure
+  expect_output_contains "container not running"
+  run rt kill -a "$ID" 0
+  expect_status 0
+  run rt delete "$ID"
+  expect_status 0
+}
+
+@test "delete of a created container kills and removes it without --force (as runc, crun)" {
+  # The runtime-spec says this must fail; README.md "Where nucleus-oci follows runc rather
+  # than the runtime-spec" says why nucleus-oci deletes it.
+  set_args sleep 1000
+  rt create --bundle "$BUNDLE" "$ID"
+  local p
+  p=$(pid_of "$ID")
+  run rt delete "$ID"
+  expect_status 0
+  run rt state "$ID"
+  expect_status 1
+  for _ in $(seq 50); do kill -0 "$p" 2>/dev/null && [[ $(awk '{print $3}' /proc/$p/stat 2>/dev/null) != Z ]] || break; sleep 0.05; done
+  ! kill -0 "$p" 2>/dev/null || [[ $(awk '{print $3}' /proc/$p/stat) == Z ]] || fail "init $p still alive"
+}

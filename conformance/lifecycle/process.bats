@@ -166,3 +166,84 @@ capmask() {
   expect_status 0
   expect_output_contains "/new/work/dir"
 }
+
+@test "env: a non-empty HOME is kept, an empty one comes from /etc/passwd (also after an override)" {
+  # runc's env.bats
+  update_config '.process.env += ["HOME=/override"]'
+  run_in_container 'echo "$HOME"'
+  expect_status 0
+  expect_eq "$output" /override "non-empty HOME"
+  update_config '.process.env += ["HOME="]'
+  run_in_container 'echo "$HOME"'
+  expect_status 0
+  expect_eq "$output" /root "HOME=/override, HOME="
+}
+
+@test "env: a name given twice is set once, with the last value" {
+  update_config '.process.env = ["ONE=two", "HOME=", "ONE=three", "PATH=/usr/bin:/bin"]'
+  set_args env
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(sort <<<"$output" | paste -sd' ')" "HOME=/root ONE=three PATH=/usr/bin:/bin" "environment"
+}
+
+@test "exec: HOME of a --user comes from the container's /etc/passwd, / without an entry" {
+  # runc's exec.bats "runc exec check default home"
+  echo 'tempuser:x:2000:2000:tempuser:/home/tempuser:/bin/sh' >> "$BUNDLE/rootfs/etc/passwd"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec -u 2000 "$ID" sh -c 'echo $HOME'
+  expect_status 0
+  expect_eq "$output" /home/tempuser "HOME of uid 2000"
+  run rt exec -u 2001 "$ID" sh -c 'echo $HOME'
+  expect_status 0
+  expect_eq "$output" / "HOME of uid 2001 (no passwd entry)"
+}
+
+@test "exec: its own failures exit 255, the process's status is passed through" {
+  # runc's exec.bats "runc exec [exit codes]"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec "$ID" false
+  expect_status 1
+  run rt exec "$ID" sh -c 'exit 42'
+  expect_status 42
+  run rt exec --pid-file /non-existent/directory "$ID" true
+  expect_status 255
+  expect_output_contains "exec failed: "
+  run rt exec "$ID" no-such-binary
+  expect_status 255
+  expect_output_contains 'exec failed: ' 'no-such-binary' 'executable file not found in $PATH'
+  run rt exec "${ID}nope" true
+  expect_status 255
+  expect_output_contains "exec failed: " "does not exist"
+}
+
+@test "exec: an execve failure is one line naming the path and the errno text" {
+  # runc's exec.bats "runc exec [execve error]": an interpreter that does not exist.
+  printf '#!/mmnnttbb foo bar\nsh\n' > "$BUNDLE/rootfs/run.sh"
+  chmod +x "$BUNDLE/rootfs/run.sh"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec "$ID" /run.sh
+  expect_failure
+  expect_eq "${#lines[@]}" 1 "lines of output: $output"
+  expect_output_contains "exec /run.sh: no such file or directory"
+}
+
+@test "exec: the process leads its own session and process group (as runc's setsid)" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec "$ID" sh -c 'echo $$ $(cut -d" " -f5,6 /proc/$$/stat)'
+  expect_status 0
+  local pid pgid sid
+  read -r pid pgid sid <<<"$output"
+  expect_eq "$pgid" "$pid" "process group of the exec'd sh"
+  expect_eq "$sid" "$pid" "session of the exec'd sh"
+}
+
+@test "run: the init leads its own session and process group (as runc's setsid)" {
+  run_in_container 'cut -d" " -f5,6 /proc/1/stat'
+  expect_status 0
+  expect_eq "$output" "1 1" "pgid and sid of the container's init"
+}

@@ -74,3 +74,36 @@ load ../helpers/common
   expect_status 0
   expect_eq "$output" spec-ok output
 }
+
+# runc_spec_expected GOLDEN: runc 1.3.6's output for this host (a cgroup namespace where
+# /sys/fs/cgroup is cgroup2), with nucleus-oci's ociVersion and hostname.
+runc_spec_expected() {
+  local version
+  version=$("$RUNTIME" --version | sed -n 's/^spec: //p')
+  local filter=.
+  if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
+    filter='.linux.namespaces |= (if any(.type == "user") then .[:-1] + [{type: "cgroup"}, .[-1]] else . + [{type: "cgroup"}] end)'
+  fi
+  jq --tab --arg v "$version" "$filter | .ociVersion = \$v | .hostname = \"nucleus\"" "$1" | head -c -1
+}
+
+@test "spec is runc 1.3.6's spec byte for byte (but ociVersion and hostname)" {
+  nucleus_only
+  local d=$BATS_TEST_TMPDIR/specdir
+  mkdir -p "$d"
+  run rt spec --bundle "$d"
+  expect_status 0
+  diff <(runc_spec_expected "$BATS_TEST_DIRNAME/testdata/runc-1.3.6-spec.json") "$d/config.json" ||
+    fail "spec differs from runc 1.3.6's"
+}
+
+@test "spec --rootless is runc 1.3.6's spec --rootless byte for byte (but ociVersion and hostname)" {
+  nucleus_only
+  local d=$BATS_TEST_TMPDIR/specdir
+  mkdir -p "$d"
+  run rt spec --rootless --bundle "$d"
+  expect_status 0
+  diff <(runc_spec_expected "$BATS_TEST_DIRNAME/testdata/runc-1.3.6-spec-rootless.json" |
+    sed "s/\"hostID\": 0,/\"hostID\": $(id -u),/") "$d/config.json" ||
+    fail "spec --rootless differs from runc 1.3.6's"
+}

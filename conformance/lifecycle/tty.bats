@@ -105,3 +105,49 @@ wait_recvtty() {
   [[ $ttynr != 0 ]] || fail "no controlling tty: $out"
   [[ $out == *"/dev/pts/"* ]] || fail "fd 0: $out"
 }
+
+# tty_owner FILE: the "uid:gid" the process printed (pty output, \r dropped).
+tty_owner() { tr -d '\r' < "$1" | grep -E '^[0-9]+:[0-9]+$' | head -n1; }
+
+@test "terminal: the pty belongs to the process's uid and the tty group (devpts gid=5), as runc's" {
+  update_config '.process.terminal = true'
+  set_cmd 'stat -c %u:%g $(tty)'
+  start_recvtty file --out "$BATS_TEST_TMPDIR/pty.out"
+  run rt run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  wait_recvtty
+  expect_eq "$(tty_owner "$BATS_TEST_TMPDIR/pty.out")" 0:5 "owner of the pty (root)"
+}
+
+@test "terminal: a non-root process's pty is uid:5, not its own gid" {
+  update_config '.process.terminal = true | .process.user = {uid: 1000, gid: 100}'
+  set_cmd 'stat -c %u:%g $(tty)'
+  start_recvtty file --out "$BATS_TEST_TMPDIR/pty.out"
+  run rt run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  wait_recvtty
+  expect_eq "$(tty_owner "$BATS_TEST_TMPDIR/pty.out")" 1000:5 "owner of the pty (1000:100)"
+}
+
+@test "terminal: exec -t gives a pty of the process's uid and group tty" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local user
+  for user in 0:0 1000:100; do
+    start_recvtty file --out "$BATS_TEST_TMPDIR/pty.out"
+    run rt exec -t -d --console-socket "$SOCK" -u "$user" "$ID" sh -c 'stat -c %u:%g $(tty)'
+    expect_status 0
+    wait_recvtty
+    expect_eq "$(tty_owner "$BATS_TEST_TMPDIR/pty.out")" "${user%%:*}:5" "owner of the exec's pty ($user)"
+    rm -f "$SOCK" "$BATS_TEST_TMPDIR/pty.out"
+  done
+}
+
+@test "terminal: exec -t without --console-socket (the runtime's own pty) is uid:5 too" {
+  nucleus_only  # runc's exec -t needs a terminal on the caller's side
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec -t -u 1000:100 "$ID" sh -c 'stat -c %u:%g $(tty)'
+  expect_status 0
+  expect_eq "$(tr -d '\r' <<<"$output")" 1000:5 "owner of the exec's pty (1000:100)"
+}

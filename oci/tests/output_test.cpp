@@ -174,7 +174,11 @@ BOOST_AUTO_TEST_CASE(default_spec_is_runc_spec) {
   const oci::Linux& l = *c.linux;
   std::vector<std::string> ns;
   for (const auto& n : l.namespaces) ns.push_back(n.type);
-  BOOST_TEST((ns == std::vector<std::string>{"pid", "network", "ipc", "uts", "mount", "cgroup"}));
+  BOOST_TEST((ns == std::vector<std::string>{"pid", "network", "ipc", "uts", "mount"}));
+  // runc's Example() adds a cgroup namespace on cgroup2-only hosts.
+  oci::Config unified = oci::parse_config(oci::default_spec_json(false, 0, 0, true));
+  BOOST_TEST(unified.linux->namespaces.back().type == "cgroup");
+  BOOST_TEST(unified.linux->namespaces.size() == 6u);
   BOOST_TEST(l.masked_paths.size() == 10u);
   BOOST_TEST(l.readonly_paths.size() == 5u);
   BOOST_TEST(l.resources->devices.size() == 1u);
@@ -191,7 +195,7 @@ BOOST_AUTO_TEST_CASE(rootless_default_spec_is_runc_to_rootless) {
   const oci::Linux& l = *c.linux;
   std::vector<std::string> ns;
   for (const auto& n : l.namespaces) ns.push_back(n.type);
-  BOOST_TEST((ns == std::vector<std::string>{"pid", "ipc", "uts", "mount", "cgroup", "user"}));
+  BOOST_TEST((ns == std::vector<std::string>{"pid", "ipc", "uts", "mount", "user"}));
   BOOST_TEST(l.uid_mappings[0].host_id == 1000u);
   BOOST_TEST(l.gid_mappings[0].host_id == 1001u);
   BOOST_TEST(l.gid_mappings[0].size == 1u);

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include "runtime/util/error.hpp"
 
@@ -21,6 +22,21 @@ const po::option_description* find_option(const po::options_description& desc,
     }
   }
   return nullptr;
+}
+
+// runc's layout: "NAME:" and the command on the second line ("<caption> options" names it),
+// then the options.
+void print_help(const po::options_description& desc, const char* help_text) {
+  if (help_text) {
+    std::cout << help_text;
+    return;
+  }
+  std::ostringstream text;
+  text << desc;
+  std::string body = text.str();
+  std::string command = body.substr(0, body.find(" options:"));
+  if (command.find('\n') != std::string::npos) command.clear();
+  std::cout << "NAME:\n   nucleus-oci " << command << "\n\n" << body << "\n";
 }
 
 }  // namespace
@@ -55,10 +71,7 @@ Parsed parse(const std::vector<std::string>& args, const po::options_description
     }
     bool is_short = a[1] != '-' && body.size() == 1;
     if (body == "help" || (is_short && body == "h" && !find_option(desc, "h", true))) {
-      if (help_text)
-        std::cout << help_text;
-      else
-        std::cout << desc << "\n";
+      print_help(desc, help_text);
       std::exit(0);
     }
     const po::option_description* o = find_option(desc, body, is_short);

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "oci/config.hpp"
@@ -7,6 +8,7 @@
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/foreground.hpp"
 #include "runtime/exec.hpp"
+#include "runtime/log.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 
@@ -25,6 +27,8 @@ uint32_t parse_id(const std::string& s, const char* what) {
     throw Error(std::string("invalid ") + what + " \"" + s + "\"");
   }
 }
+
+int exec_process(const GlobalOptions& g, const Parsed& p);
 
 void set_env(std::vector<std::string>& env, const std::string& kv) {
   auto eq = kv.find('=');
@@ -62,6 +66,21 @@ int cmd_exec(const GlobalOptions& g, const Args& args) {
       "ignore-paused", po::bool_switch(), "exec even if the container is paused");
   Parsed p = parse(args, d, true);
   if (p.positionals.empty()) throw Error("\"exec\" requires a minimum of 1 argument");
+  // From here on a failure is exec's own, not the process's: runc's "exec failed: ..." with
+  // status 255, which a workload's exit status cannot be mistaken for as easily as 1.
+  try {
+    return exec_process(g, p);
+  } catch (const std::exception& e) {
+    std::string msg = std::string("exec failed: ") + e.what();
+    log::error(msg);
+    if (!log::to_stderr()) std::fprintf(stderr, "%s\n", msg.c_str());
+    return 255;
+  }
+}
+
+namespace {
+
+int exec_process(const GlobalOptions& g, const Parsed& p) {
   ExecOptions o;
   o.id = p.positionals[0];
   std::string process_file = p.vm["process"].as<std::string>();
@@ -129,5 +148,7 @@ int cmd_exec(const GlobalOptions& g, const Args& args) {
   if (o.console_fd >= 0) master = console.receive_master();
   return wait_foreground(pid, *sigs, std::move(master));
 }
+
+}  // namespace
 
 }  // namespace nucleus::cli

@@ -1,4 +1,6 @@
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "oci/default_spec.hpp"
@@ -22,7 +24,11 @@ int cmd_spec(const GlobalOptions& g, const Args& args) {
   std::string path = (b.empty() ? std::string(".") : b) + "/config.json";
   // runc names the file as it is in the bundle: "File config.json exists. Remove it first".
   if (path_exists(path)) throw Error("File config.json exists. Remove it first", EEXIST);
-  std::string json = oci::default_spec_json(p.vm["rootless"].as<bool>(), ::geteuid(), ::getegid());
+  // runc adds a cgroup namespace only where /sys/fs/cgroup is cgroup2 (IsCgroup2UnifiedMode).
+  struct statfs fs {};
+  bool unified = ::statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+  std::string json =
+      oci::default_spec_json(p.vm["rootless"].as<bool>(), ::geteuid(), ::getegid(), unified);
   UniqueFd fd = open_fd(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
   if (::write(fd.get(), json.data(), json.size()) != static_cast<ssize_t>(json.size()))
     throw_sys("write " + path);

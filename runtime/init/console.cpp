@@ -29,11 +29,17 @@ void setup_console(const oci::Process& proc, UniqueFd& console_socket) {
     ws.ws_col = static_cast<unsigned short>(proc.console_size->width);
     if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) throw_sys("set the console size");
   }
-  if (::fchown(slave.get(), proc.user.uid, proc.user.gid) < 0) throw_sys("chown the pty slave");
+  // The process's uid; the group stays the one devpts gave the pty (gid=5, tty, with the
+  // default config's devpts options), as runc's fixStdioPermissions. A uid that is not mapped,
+  // or a pty we may not chown, is left as it is (runc too).
+  if (::fchown(slave.get(), proc.user.uid, static_cast<gid_t>(-1)) < 0 && errno != EINVAL &&
+      errno != EPERM && errno != EROFS)
+    throw_sys("chown the pty slave");
   send_fd(console_socket.get(), master.get(), "/dev/ptmx");
   master.reset();
   console_socket.reset();
-  if (::setsid() < 0) throw_sys("setsid");
+  // The caller may have made its session already (exec does, for every process).
+  if (::getsid(0) != ::getpid() && ::setsid() < 0) throw_sys("setsid");
   if (::ioctl(slave.get(), TIOCSCTTY, 0) < 0) throw_sys("set the controlling terminal");
   for (int fd = 0; fd < 3; ++fd)
     if (::dup2(slave.get(), fd) < 0) throw_sys("dup the pty slave to stdio");

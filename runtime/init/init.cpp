@@ -133,6 +133,9 @@ void send_to_listener(Context& ctx, int notify_fd) {
   try {
     // The caller (run) blocks signals to forward them; the workload starts with a clean slate.
     reset_signals();
+    // Its own session and process group, as runc's init (nsexec's setsid): not the runtime's,
+    // which a terminal's ^C would signal as well.
+    if (::getsid(0) != ::getpid() && ::setsid() < 0) throw_sys("setsid");
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     // Not dumpable until exec: other processes in the container cannot open our /proc files
     // (and /proc/self/exe, the runtime binary, with them).
@@ -168,8 +171,11 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
     setup_rootfs(ctx);
     wait_for_runtime_hooks(ctx);
+    // From the root filesystem, before pivot_root (runc fchdirs to it): a hook's relative
+    // paths are the container's.
     if (ctx.config->hooks)
-      run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer");
+      run_hooks(ctx.config->hooks->create_container, ctx.state_json, "createContainer",
+                HookOptions{ctx.rootfs});
     finish_rootfs(ctx);
     // Rule paths are container paths, opened while the init can still open them all.
     if (ctx.landlock) ctx.landlock_ruleset = landlock::build_ruleset(*ctx.landlock);
@@ -206,9 +212,10 @@ void send_to_listener(Context& ctx, int notify_fd) {
 
     fifo = wait_for_start(ctx, std::move(fifo_reopener));
     if (!has_process) throw Error("config.json: process: not set, there is nothing to start");
+    // In the container, from process.cwd; a hook without env gets the process's (runc).
     if (ctx.config->hooks)
-      run_hooks(ctx.config->hooks->start_container, created_state(ctx.state_json),
-                "startContainer");
+      run_hooks(ctx.config->hooks->start_container, created_state(ctx.state_json), "startContainer",
+                HookOptions{{}, &prepared.env});
     set_stop_handlers(false);
     // Landlock first: nothing after it opens a file but the exec, and seccomp profiles need
     // not allow the landlock syscalls.

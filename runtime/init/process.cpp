@@ -170,6 +170,26 @@ std::string home_of(uint32_t uid) {
   return "/";
 }
 
+// runc's prepareEnv: each name once, with its last value, at its last place; an empty HOME is
+// dropped, and a HOME that is not set (or only empty) comes from the container's /etc/passwd.
+std::vector<std::string> prepare_env(const std::vector<std::string>& env, uint32_t uid) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  bool home_set = false;
+  for (auto it = env.rbegin(); it != env.rend(); ++it) {
+    std::string key = it->substr(0, it->find('='));
+    if (!seen.insert(key).second) continue;
+    if (key == "HOME") {
+      if (it->size() == key.size() + 1 || it->find('=') == std::string::npos) continue;
+      home_set = true;
+    }
+    out.push_back(*it);
+  }
+  std::reverse(out.begin(), out.end());
+  if (!home_set) out.push_back("HOME=" + home_of(uid));
+  return out;
+}
+
 }  // namespace
 
 namespace {
@@ -448,8 +468,7 @@ void drop_kept_sys_admin(const oci::Process& proc) {
 Prepared prepare_process(const oci::Process& proc) {
   Prepared p;
   p.args = proc.args;
-  p.env = proc.env;
-  if (env_value(p.env, "HOME").empty()) p.env.push_back("HOME=" + home_of(proc.user.uid));
+  p.env = prepare_env(proc.env, proc.user.uid);
   const std::string& name = proc.args.at(0);
   int err = ENOENT;
   if (name.find('/') != std::string::npos) {
