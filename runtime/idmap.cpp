@@ -85,37 +85,83 @@ UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
   return open_fd(base + "/ns/user", O_RDONLY);
 }
 
+namespace {
+
+// The user namespaces that carry the mounts' mappings: one per distinct mapping, as runc's
+// userns.Handles (each made one costs a helper process).
+class MountUserns {
+ public:
+  MountUserns(const oci::Config& cfg, pid_t init) : cfg_(cfg), init_(init) {}
+
+  // Mappings of its own: a user namespace made with them. Otherwise (idmap/ridmap alone) the
+  // container's: a joined one is opened by its path, as runc does (an init that joins by
+  // itself is not in it yet), a new one is the init's, whose maps are written by now.
+  int for_mount(const oci::Mount& m, const std::string& field, const std::string& src) {
+    const oci::Namespace* user = cfg_.linux ? cfg_.linux->find_namespace("user") : nullptr;
+    bool own = !m.uid_mappings.empty() || !m.gid_mappings.empty();
+    std::string key = own ? "map " + format_map(m.uid_mappings) + "/" + format_map(m.gid_mappings)
+                      : user && !user->path.empty() ? "path " + user->path
+                                                    : "init";
+    if (auto it = made_.find(key); it != made_.end()) return it->second.get();
+    UniqueFd fd;
+    try {
+      if (own)
+        fd = make_userns(m.uid_mappings, m.gid_mappings);
+      else if (user && !user->path.empty())
+        fd = open_fd(user->path, O_RDONLY);
+      else
+        fd = open_fd("/proc/" + std::to_string(init_) + "/ns/user", O_RDONLY);
+    } catch (const Error& e) {
+      throw Error(field + ": user namespace for the id-mapping of " + src + ": " + e.what(),
+                  e.code());
+    }
+    return made_.emplace(key, std::move(fd)).first->second.get();
+  }
+
+ private:
+  const oci::Config& cfg_;
+  pid_t init_;
+  std::map<std::string, UniqueFd> made_;
+};
+
+// A detached copy of `src` (with its submounts for "rbind"), idmapped with `userns` (the
+// submounts too for "ridmap"), as runc's mountFd.
+UniqueFd idmapped_tree(const std::string& src, const init::MountOptions& o, int userns,
+                       const std::string& field) {
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive_bind ? AT_RECURSIVE : 0);
+  long fd = ::syscall(SYS_open_tree, AT_FDCWD, src.c_str(), flags);
+  if (fd < 0) throw_sys(field + ": open_tree(OPEN_TREE_CLONE) " + src);
+  UniqueFd tree(static_cast<int>(fd));
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = static_cast<uint64_t>(userns);
+  unsigned at = AT_EMPTY_PATH | (o.recursive_idmap ? AT_RECURSIVE : 0);
+  if (::syscall(SYS_mount_setattr, tree.get(), "", at, &attr, sizeof attr) < 0) {
+    int err = errno;
+    throw Error(field + ": failed to set MOUNT_ATTR_IDMAP on " + src + ": " + errno_text(err) +
+                    (err == EINVAL ? " (maybe the filesystem used doesn't support idmap mounts "
+                                     "on this kernel?)"
+                                   : ""),
+                err);
+  }
+  return tree;
+}
+
+}  // namespace
+
 std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
                                                    const std::string& bundle, pid_t container_pid) {
   std::map<size_t, UniqueFd> out;
-  UniqueFd container_userns;
+  MountUserns userns(cfg, container_pid);
   for (size_t i = 0; i < cfg.mounts.size(); ++i) {
     const oci::Mount& m = cfg.mounts[i];
     if (!mount_is_idmapped(m)) continue;
-    auto o = init::parse_mount_options(m.options);
     std::string field = "mounts[" + std::to_string(i) + "]";
-    UniqueFd userns;
-    if (!m.uid_mappings.empty() || !m.gid_mappings.empty()) {
-      userns = make_userns(m.uid_mappings, m.gid_mappings);
-    } else {  // check_idmapped_mounts: the container has a user namespace
-      if (!container_userns)
-        container_userns = open_fd("/proc/" + std::to_string(container_pid) + "/ns/user", O_RDONLY);
-      userns.reset(::fcntl(container_userns.get(), F_DUPFD_CLOEXEC, 3));
-    }
+    // A relative source is the bundle's, as runc's (filepath.Join(bundle, source)).
     std::string src = m.source;
     if (!src.empty() && src[0] != '/') src = bundle + "/" + src;
-    // The tree has the submounts with "rbind"; they are idmapped too with "ridmap" only.
-    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive_bind ? AT_RECURSIVE : 0);
-    long fd = ::syscall(SYS_open_tree, AT_FDCWD, src.c_str(), flags);
-    if (fd < 0) throw_sys(field + ": open_tree " + src);
-    UniqueFd tree(static_cast<int>(fd));
-    mount_attr attr{};
-    attr.attr_set = MOUNT_ATTR_IDMAP;
-    attr.userns_fd = static_cast<uint64_t>(userns.get());
-    unsigned at = AT_EMPTY_PATH | (o.recursive_idmap ? AT_RECURSIVE : 0);
-    if (::syscall(SYS_mount_setattr, tree.get(), "", at, &attr, sizeof attr) < 0)
-      throw_sys(field + ": idmap " + src + " (the filesystem or kernel may not support it)");
-    out.emplace(i, std::move(tree));
+    int ns = userns.for_mount(m, field, src);
+    out.emplace(i, idmapped_tree(src, init::parse_mount_options(m.options), ns, field));
   }
   return out;
 }

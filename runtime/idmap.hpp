@@ -1,6 +1,10 @@
-// Idmapped mounts ("idmap"/"ridmap" options): the runtime (in the host user namespace) clones
-// the source tree detached (open_tree), sets MOUNT_ATTR_IDMAP with a user namespace carrying
-// the mount's mappings, and hands the fd to the init, which move_mount()s it into place.
+// Idmapped mounts (mounts[].uidMappings/gidMappings, "idmap"/"ridmap" options), as runc 1.3:
+// the runtime (in the host user namespace) clones the source tree detached (open_tree), sets
+// MOUNT_ATTR_IDMAP with a user namespace carrying the mount's mappings, and hands the fd to the
+// init, which move_mount()s it into place. The mappings are that user namespace's uid_map and
+// gid_map as written: an id on disk (containerID) shows as hostID in the host's user namespace
+// (and, in a container user namespace, as whatever hostID maps to there), whether or not the
+// container has a user namespace of its own.
 #pragma once
 
 #include <sys/types.h>
@@ -16,8 +20,9 @@ namespace nucleus {
 UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
                      const std::vector<oci::IDMapping>& gids);
 
-// For each mount (by index) with idmap/ridmap: a detached, idmapped mount tree. Mounts without
-// their own mappings use the container's user namespace (container_pid's), as the spec says.
+// For each idmapped mount (by index): a detached, idmapped mount tree. Mounts without mappings
+// of their own use the container's user namespace: container_pid's when it is new, the one at
+// linux.namespaces' path when joined.
 std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
                                                    const std::string& bundle, pid_t container_pid);
 

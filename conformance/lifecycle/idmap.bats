@@ -392,8 +392,9 @@ complicated_mount() {
     /tmp/mount-tree/multi2/{foo.txt:200=211,bar.txt:201=222,baz.txt:202=233}
 }
 
-@test "idmap mount (idmap flag, implied mapping, userns join) [userns]" {
-  # A first container with the user namespace; the second joins it by path.
+# join_userns_of_first: a first container ($ID-a) with the user namespace, left running; this
+# bundle's config then joins that user namespace by path (and has no mappings).
+join_userns_of_first() {
   cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/orig.json"
   with_userns
   set_args sleep 1000
@@ -402,6 +403,23 @@ complicated_mount() {
   target=$(pid_of "${ID}a")
   cp "$BATS_TEST_TMPDIR/orig.json" "$BUNDLE/config.json"
   update_config '.linux.namespaces += [{type: "user", path: $p}]' --arg p "/proc/$target/ns/user"
+}
+
+@test "idmap mount (idmap flag, implied mapping, userns join) [userns]" {
+  join_userns_of_first
+  tree_mount '["rbind", "idmap"]'
+  stat_run $(tree_files)
+  expect_status 0
+  owners /tmp/mount-tree/{foo.txt:100=211,bar.txt:200=222,baz.txt:300=233}
+  owners /tmp/mount-tree/multi{1,2}/{foo,bar,baz}.txt:$OVERFLOW_UID=$OVERFLOW_GID
+}
+
+@test "idmap mount (idmap flag, implied mapping, userns join, no pid namespace) [userns]" {
+  # Not in runc's file. Without a new pid namespace the init joins the user namespace by
+  # itself, after the runtime has made the idmapped trees: the mapping is the path's. (No
+  # /proc either: that user namespace does not own the host's pid namespace.)
+  join_userns_of_first
+  update_config '.linux.namespaces |= map(select(.type != "pid")) | .mounts |= map(select(.type != "proc"))'
   tree_mount '["rbind", "idmap"]'
   stat_run $(tree_files)
   expect_status 0
