@@ -191,3 +191,25 @@ mount_target() {
   expect_status 1
   expect_output_contains 'cannot be mounted because it is not of type proc'
 }
+
+@test "a read-only /dev: devices are made, then /dev is read-only" {
+  update_config '.mounts |= map((select(.destination == "/dev") | .options += ["ro"]) // .)'
+  run_in_container 'grep "^tmpfs /dev " /proc/mounts; [ -c /dev/null ] && echo NULL; touch /dev/x 2>/dev/null && echo WRITABLE; true'
+  expect_status 0
+  [[ ${lines[0]} == "tmpfs /dev tmpfs ro,"* ]] || fail "/dev is not ro: $output"
+  expect_output_contains NULL
+  [[ $output != *WRITABLE* ]] || fail "/dev is writable"
+}
+
+@test "a read-only tmpfs gets what goes in and under it: tmpcopyup, later mount points" {
+  mkdir -p "$BUNDLE/rootfs/ro/sub"
+  echo kept > "$BUNDLE/rootfs/ro/file"
+  update_config '.mounts += [{source: "tmpfs", destination: "/ro", type: "tmpfs", options: ["ro", "nodev", "nosuid", "tmpcopyup"]},
+    {source: "tmpfs", destination: "/ro/new/deeper", type: "tmpfs", options: ["size=1232k"]}]'
+  run_in_container 'grep "^tmpfs /ro " /proc/mounts; cat /ro/file; grep -c "^tmpfs /ro/new/deeper " /proc/mounts; touch /ro/x 2>/dev/null && echo WRITABLE; true'
+  expect_status 0
+  [[ ${lines[0]} == "tmpfs /ro tmpfs ro,"* ]] || fail "/ro is not ro: $output"
+  expect_eq "${lines[1]}" kept "the copied-up file"
+  expect_eq "${lines[2]}" 1 "the mount under the read-only tmpfs"
+  [[ $output != *WRITABLE* ]] || fail "/ro is writable"
+}

@@ -291,7 +291,10 @@ void mount_filesystem(Context& ctx, int rootfd, MountJob& j) {
   if (j.o.tmpcopyup && j.type == "tmpfs")
     below = open_in_root(rootfd, j.dest, O_RDONLY | O_DIRECTORY);
   const std::string& src = j.m.source;
-  unsigned long flags = j.o.flags;
+  // A read-only tmpfs or /dev is filled first (devices, tmpcopyup, mount points of later
+  // mounts) and made read-only by finish_rootfs, as runc does.
+  const bool ro_later = (j.o.flags & MS_RDONLY) && (j.type == "tmpfs" || j.dest == "/dev");
+  unsigned long flags = ro_later ? j.o.flags & ~static_cast<unsigned long>(MS_RDONLY) : j.o.flags;
   if (::mount(src.empty() ? j.type.c_str() : src.c_str(), fd_path(target.get()).c_str(),
               j.type.c_str(), flags, j.o.data.empty() ? nullptr : j.o.data.c_str()) < 0) {
     int err = errno;
@@ -308,6 +311,7 @@ void mount_filesystem(Context& ctx, int rootfd, MountJob& j) {
     UniqueFd above = open_in_root(rootfd, j.dest, O_RDONLY | O_DIRECTORY);
     copy_tree(below.get(), above.get());
   }
+  if (ro_later) ctx.readonly_later.emplace_back(j.dest, open_in_root(rootfd, j.dest, O_PATH));
 }
 
 // Propagation options ("rprivate"...) and recursive attributes ("rro"...), on the new mount.
@@ -611,6 +615,13 @@ void finish_rootfs(Context& ctx) {
     UniqueFd root = open_fd("/", O_PATH | O_DIRECTORY);
     mkdir_all_in_root(root.get(), cfg.process->cwd, 0755);
   }
+  for (const auto& [dest, m] : ctx.readonly_later) {
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (::syscall(SYS_mount_setattr, m.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+      throw_sys("remount " + dest + " read-only");
+  }
+  ctx.readonly_later.clear();
   if (cfg.root && cfg.root->readonly) bind_remount("/", MS_RDONLY, 0, "/ read-only");
 }
 
