@@ -213,3 +213,24 @@ mount_target() {
   expect_eq "${lines[2]}" 1 "the mount under the read-only tmpfs"
   [[ $output != *WRITABLE* ]] || fail "/ro is writable"
 }
+
+@test "masked directories share one read-only tmpfs" {
+  mkdir -p "$BUNDLE/rootfs/testdir" "$BUNDLE/rootfs/testdir2" "$BUNDLE/rootfs/testdir3"
+  echo secret > "$BUNDLE/rootfs/testdir2/file"
+  update_config '.linux.maskedPaths += ["/testdir", "/testdir2", "/testdir3"]'
+  run_in_container 'stat -c %d /testdir /testdir2 /testdir3 | sort -u | wc -l; ls -A /testdir2 | wc -l
+    touch /testdir2/foo 2>&1; grep " /testdir3 " /proc/self/mounts'
+  expect_status 0
+  expect_eq "${lines[0]}" 1 "distinct devices of the masked directories"
+  expect_eq "${lines[1]}" 0 "entries of a masked directory"
+  expect_output_contains "Read-only file system"
+  [[ ${lines[3]} == "tmpfs /testdir3 tmpfs ro,"* ]] || fail "not a read-only tmpfs: ${lines[3]}"
+}
+
+@test "masked directories with a read-only root" {
+  mkdir -p "$BUNDLE/rootfs/testdir" "$BUNDLE/rootfs/testdir2"
+  update_config '.linux.maskedPaths += ["/testdir", "/testdir2"] | .root.readonly = true'
+  run_in_container 'ls -A /testdir /testdir2 | grep -v : | grep -c . ; true'
+  expect_status 0
+  expect_eq "${lines[0]}" 0 "entries of the masked directories"
+}

@@ -555,18 +555,34 @@ UniqueFd verified_dev_null() {
   return null;
 }
 
-void mask_path(const std::string& path, UniqueFd& dev_null) {
+// What masking binds: the container's /dev/null over files; over directories one read-only,
+// one-block tmpfs shared by all of them (runc 1.3's maskPaths: the first masked directory gets
+// it, the others a bind of it).
+struct Masks {
+  UniqueFd dev_null;  // verified, on first use
+  UniqueFd dir_mask;  // the shared tmpfs, once attached on the first masked directory
+};
+
+void mask_path(const std::string& path, Masks& masks) {
   UniqueFd target = open_protected_path(path, "maskedPaths:");
   if (!target) return;
   struct stat st;
   if (::fstat(target.get(), &st) < 0) throw_sys("stat masked path " + path);
   if (S_ISDIR(st.st_mode)) {
-    UniqueFd tree = detached_mount("tmpfs", MOUNT_ATTR_RDONLY, {}, "mask " + path);
+    if (masks.dir_mask) {
+      UniqueFd tree = clone_mount(masks.dir_mask.get(), false, "mask " + path);
+      move_mount_to(tree.get(), target.get(), "mask " + path);
+      return;
+    }
+    UniqueFd tree = detached_mount("tmpfs", MOUNT_ATTR_RDONLY,
+                                   {{"source", "tmpfs"}, {"nr_blocks", "1"}, {"nr_inodes", "1"}},
+                                   "mask " + path);
     move_mount_to(tree.get(), target.get(), "mask " + path);
+    masks.dir_mask = std::move(tree);  // attached now: later masks clone it
     return;
   }
-  if (!dev_null) dev_null = verified_dev_null();
-  UniqueFd tree = clone_mount(dev_null.get(), false, "mask " + path + ": clone /dev/null");
+  if (!masks.dev_null) masks.dev_null = verified_dev_null();
+  UniqueFd tree = clone_mount(masks.dev_null.get(), false, "mask " + path + ": clone /dev/null");
   move_mount_to(tree.get(), target.get(), "mask " + path);
 }
 
@@ -607,8 +623,8 @@ void finish_rootfs(Context& ctx) {
   if (!cfg.domainname.empty() && ::setdomainname(cfg.domainname.data(), cfg.domainname.size()) < 0)
     throw_sys("setdomainname " + cfg.domainname);
   for (const auto& p : linux.readonly_paths) readonly_path(p);
-  UniqueFd dev_null;
-  for (const auto& p : linux.masked_paths) mask_path(p, dev_null);
+  Masks masks;
+  for (const auto& p : linux.masked_paths) mask_path(p, masks);
   // A missing cwd is made (runc does; Kubernetes' workingDir relies on it), before the root
   // may turn read-only.
   if (cfg.process && !cfg.process->cwd.empty() && cfg.process->cwd[0] == '/') {
