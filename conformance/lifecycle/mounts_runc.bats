@@ -234,3 +234,25 @@ mount_target() {
   expect_status 0
   expect_eq "${lines[0]}" 0 "entries of the masked directories"
 }
+
+# every mount point under /sys/fs/cgroup is read-only (the last mount of each path)
+check_ro_cgroup_mounts() {
+  set_cmd 'for f in $(grep /sys/fs/cgroup /proc/mounts | awk "{print \$2}" | uniq); do test -e $f && grep -w $f /proc/mounts | tail -n1; done'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ ${#lines[@]} -ne 0 ]] || fail "no cgroup mounts"
+  local line
+  for line in "${lines[@]}"; do
+    [[ $line == *' ro,'* ]] || fail "not read-only: $line (all: $output)"
+  done
+}
+
+@test "read-only /sys/fs/cgroup mounts (no cgroup namespace)" {
+  update_config '.linux.namespaces -= [{"type": "cgroup"}]'
+  check_ro_cgroup_mounts
+}
+
+@test "read-only /sys/fs/cgroup mounts (cgroup namespace)" {
+  update_config '.linux.namespaces |= if index({"type": "cgroup"}) then . else . + [{"type": "cgroup"}] end'
+  check_ro_cgroup_mounts
+}

@@ -82,6 +82,16 @@ std::string host_source(const Context& ctx, const oci::Mount& m) {
   return path_exists(candidate) ? candidate : m.source;
 }
 
+// Without a cgroup namespace: the container's own cgroup directory of a hierarchy, bound on
+// `target` (the mount point `dest`) and remounted with `flags` (nosuid,nodev,noexec[,ro]).
+void bind_cgroup(int rootfd, const std::string& dir, int target, const std::string& dest,
+                 unsigned long flags) {
+  do_mount(dir, fd_path(target), nullptr, MS_BIND | MS_REC, "",
+           "bind cgroup " + dir + " on " + dest);
+  UniqueFd again = open_in_root(rootfd, dest, O_PATH);
+  bind_remount(fd_path(again.get()), flags, 0, dest);
+}
+
 void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOptions& o,
                   const std::string& dest) {
   bool cgroupns = ctx.unshare_flags & CLONE_NEWCGROUP;
@@ -93,10 +103,8 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup2", fd_path(d.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
                "mount cgroup2 on " + dest);
     } else {
-      do_mount(ctx.cgroup_v2 + ctx.cgroup_path, fd_path(d.get()), nullptr, MS_BIND | MS_REC, "",
-               "bind cgroup " + ctx.cgroup_v2 + ctx.cgroup_path + " on " + dest);
-      UniqueFd again = open_in_root(rootfd, dest, O_PATH);
-      bind_remount(fd_path(again.get()), base | (o.flags & MS_RDONLY), 0, dest);
+      bind_cgroup(rootfd, ctx.cgroup_v2 + ctx.cgroup_path, d.get(), dest,
+                  base | (o.flags & MS_RDONLY));
     }
     return;
   }
@@ -124,10 +132,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup", fd_path(s.get()), "cgroup", base | (o.flags & MS_RDONLY),
                named ? "none," + opts : opts, "mount cgroup " + opts + " on " + sub);
     } else {
-      do_mount(mp + ctx.cgroup_path, fd_path(s.get()), nullptr, MS_BIND | MS_REC, "",
-               "bind cgroup " + mp + ctx.cgroup_path + " on " + sub);
-      UniqueFd again = open_in_root(rootfd, sub, O_PATH);
-      bind_remount(fd_path(again.get()), base | (o.flags & MS_RDONLY), 0, sub);
+      bind_cgroup(rootfd, mp + ctx.cgroup_path, s.get(), sub, base | (o.flags & MS_RDONLY));
     }
     // Co-mounted controllers ("cpu,cpuacct") get a symlink per controller.
     if (name.find(',') != std::string::npos)
@@ -140,8 +145,8 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup2", fd_path(s.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
                "mount cgroup2 on " + sub);
     else
-      do_mount(ctx.cgroup_v2 + ctx.cgroup_path, fd_path(s.get()), nullptr, MS_BIND | MS_REC, "",
-               "bind cgroup2 on " + sub);
+      bind_cgroup(rootfd, ctx.cgroup_v2 + ctx.cgroup_path, s.get(), sub,
+                  base | (o.flags & MS_RDONLY));
   }
   if (o.flags & MS_RDONLY) {
     UniqueFd again = open_in_root(rootfd, dest, O_PATH);
