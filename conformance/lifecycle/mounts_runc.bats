@@ -256,3 +256,53 @@ check_ro_cgroup_mounts() {
   update_config '.linux.namespaces |= if index({"type": "cgroup"}) then . else . + [{"type": "cgroup"}] end'
   check_ro_cgroup_mounts
 }
+
+# mount_order [userns]: binds whose sources are inside the container's rootfs see the mounts made
+# before them (runc's test_mount_order).
+mount_order() {
+  local rootfs=$BUNDLE/rootfs src=$BATS_TEST_TMPDIR/bind-src subdir
+  mkdir -p "$rootfs/final"
+  rm -rf "$rootfs/mnt"
+  mkdir "$rootfs/mnt"
+  for subdir in a/x b/y c/z; do
+    mkdir -p "$src/$subdir"
+    echo "$subdir" > "$src/$subdir/file"
+    ln -s "$(dirname "$subdir")" "$src/sym-$(dirname "$subdir")"
+  done
+  local m='[]' pair
+  for pair in "$src/a:/mnt" "$src/sym-b:/mnt/x" "$src/c:/mnt/x/y" "$src/sym-a:/mnt/x/y/z" \
+              "$rootfs/mnt/x:$rootfs/mnt/x/y/z/x" "$rootfs/mnt/x/y:$rootfs/mnt/x/y/z" \
+              "$rootfs/mnt:$rootfs/final"; do
+    m=$(jq -c --arg s "${pair%%:*}" --arg d "${pair#*:}" '. + [{source: $s, destination: $d, type: "bind", options: ["rbind", "rprivate"]}]' <<<"$m")
+  done
+  update_config '.mounts += $m' --argjson m "$m"
+  set_args cat /final/x/y/z/z/x/y/z/x/file
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains a/x
+}
+
+@test "mount order: bind sources inside the container see earlier mounts" {
+  mount_order
+}
+
+@test "mount order: bind sources inside the container see earlier mounts (user namespace)" {
+  [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
+  local d=$BUNDLE
+  while [[ $d != / ]]; do chmod o+x "$d"; d=$(dirname "$d"); done
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .mounts |= map(select(.type != "cgroup"))'
+  mount_order
+}
+
+@test "mount order: a bind from the rootfs's /sys/fs/cgroup sees the cgroup mount made before it" {
+  update_config '.mounts += [{source: ($r + "/sys/fs/cgroup"), destination: "/cg-again", type: "bind", options: ["rbind"]}]' \
+    --arg r "$BUNDLE/rootfs"
+  set_cmd 'ls /cg-again | grep -c . ; grep -c " /cg-again/" /proc/self/mounts'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ ${lines[0]} -gt 0 ]] || fail "/cg-again is empty: $output"
+  [[ ${lines[1]} -gt 0 ]] || fail "no cgroup mounts under /cg-again: $output"
+}

@@ -336,8 +336,21 @@ void apply_propagation_and_attrs(int rootfd, const MountJob& j) {
   }
 }
 
+// The destination inside the rootfs. One written as a host path under the rootfs
+// ("ROOTFS/mnt") means the path below it, as runc's LexicallyStripRoot.
+std::string container_destination(const Context& ctx, const std::string& destination) {
+  std::string dest = clean_path(destination);
+  std::string root = clean_path(ctx.rootfs);
+  if (root == "/") return dest;
+  if (dest == root) return "/";
+  if (dest.compare(0, root.size() + 1, root + "/") == 0) return dest.substr(root.size());
+  return dest;
+}
+
 void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
-  MountJob j{m, index, parse_mount_options(m.options), m.type, clean_path(m.destination), ""};
+  MountJob j{
+      m, index, parse_mount_options(m.options), m.type, container_destination(ctx, m.destination),
+      ""};
   if (j.type == "bind") j.o.bind = true;
   j.shown = "mount " + (m.source.empty() ? j.type : m.source) + " on " + j.dest;
   if (j.type == "cgroup" || j.type == "cgroup2") {
@@ -454,14 +467,23 @@ bool at_or_below(const std::string& path, const std::string& dir) {
 }
 
 // Mount i may move to the end of the list when no later mount is at, below or above its
-// destination (moving it would change what covers what) and it is not under /dev (made after
-// the mounts).
-bool can_defer(const oci::Config& cfg, size_t i) {
-  std::string dest = clean_path(cfg.mounts[i].destination);
+// destination (moving it would change what covers what), nor binds from there (a source under
+// the rootfs sees the mounts made before it), and it is not under /dev (made after the mounts).
+bool can_defer(const Context& ctx, size_t i) {
+  const oci::Config& cfg = *ctx.config;
+  std::string dest = container_destination(ctx, cfg.mounts[i].destination);
   if (at_or_below(dest, "/dev")) return false;
+  auto related = [&](const std::string& other) {
+    return at_or_below(other, dest) || at_or_below(dest, other);
+  };
+  std::string root = clean_path(ctx.rootfs);
   for (size_t j = i + 1; j < cfg.mounts.size(); ++j) {
-    std::string other = clean_path(cfg.mounts[j].destination);
-    if (at_or_below(other, dest) || at_or_below(dest, other)) return false;
+    const oci::Mount& later = cfg.mounts[j];
+    if (related(container_destination(ctx, later.destination))) return false;
+    std::string src = later.source.empty() ? "" : clean_path(later.source);
+    if (!src.empty() && later.source[0] == '/' && at_or_below(src, root) &&
+        related(container_destination(ctx, src)))
+      return false;
   }
   return true;
 }
@@ -487,7 +509,7 @@ void setup_rootfs(Context& ctx) {
   std::vector<size_t> deferred;
   for (size_t i = 0; i < cfg.mounts.size(); ++i) {
     const oci::Mount& m = cfg.mounts[i];
-    if ((m.type == "cgroup" || m.type == "cgroup2") && can_defer(cfg, i)) {
+    if ((m.type == "cgroup" || m.type == "cgroup2") && can_defer(ctx, i)) {
       deferred.push_back(i);
       continue;
     }
