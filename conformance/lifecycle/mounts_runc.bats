@@ -191,3 +191,118 @@ mount_target() {
   expect_status 1
   expect_output_contains 'cannot be mounted because it is not of type proc'
 }
+
+@test "a read-only /dev: devices are made, then /dev is read-only" {
+  update_config '.mounts |= map((select(.destination == "/dev") | .options += ["ro"]) // .)'
+  run_in_container 'grep "^tmpfs /dev " /proc/mounts; [ -c /dev/null ] && echo NULL; touch /dev/x 2>/dev/null && echo WRITABLE; true'
+  expect_status 0
+  [[ ${lines[0]} == "tmpfs /dev tmpfs ro,"* ]] || fail "/dev is not ro: $output"
+  expect_output_contains NULL
+  [[ $output != *WRITABLE* ]] || fail "/dev is writable"
+}
+
+@test "a read-only tmpfs gets what goes in and under it: tmpcopyup, later mount points" {
+  mkdir -p "$BUNDLE/rootfs/ro/sub"
+  echo kept > "$BUNDLE/rootfs/ro/file"
+  update_config '.mounts += [{source: "tmpfs", destination: "/ro", type: "tmpfs", options: ["ro", "nodev", "nosuid", "tmpcopyup"]},
+    {source: "tmpfs", destination: "/ro/new/deeper", type: "tmpfs", options: ["size=1232k"]}]'
+  run_in_container 'grep "^tmpfs /ro " /proc/mounts; cat /ro/file; grep -c "^tmpfs /ro/new/deeper " /proc/mounts; touch /ro/x 2>/dev/null && echo WRITABLE; true'
+  expect_status 0
+  [[ ${lines[0]} == "tmpfs /ro tmpfs ro,"* ]] || fail "/ro is not ro: $output"
+  expect_eq "${lines[1]}" kept "the copied-up file"
+  expect_eq "${lines[2]}" 1 "the mount under the read-only tmpfs"
+  [[ $output != *WRITABLE* ]] || fail "/ro is writable"
+}
+
+@test "masked directories share one read-only tmpfs" {
+  mkdir -p "$BUNDLE/rootfs/testdir" "$BUNDLE/rootfs/testdir2" "$BUNDLE/rootfs/testdir3"
+  echo secret > "$BUNDLE/rootfs/testdir2/file"
+  update_config '.linux.maskedPaths += ["/testdir", "/testdir2", "/testdir3"]'
+  run_in_container 'stat -c %d /testdir /testdir2 /testdir3 | sort -u | wc -l; ls -A /testdir2 | wc -l
+    touch /testdir2/foo 2>&1; grep " /testdir3 " /proc/self/mounts'
+  expect_status 0
+  expect_eq "${lines[0]}" 1 "distinct devices of the masked directories"
+  expect_eq "${lines[1]}" 0 "entries of a masked directory"
+  expect_output_contains "Read-only file system"
+  [[ ${lines[3]} == "tmpfs /testdir3 tmpfs ro,"* ]] || fail "not a read-only tmpfs: ${lines[3]}"
+}
+
+@test "masked directories with a read-only root" {
+  mkdir -p "$BUNDLE/rootfs/testdir" "$BUNDLE/rootfs/testdir2"
+  update_config '.linux.maskedPaths += ["/testdir", "/testdir2"] | .root.readonly = true'
+  run_in_container 'ls -A /testdir /testdir2 | grep -v : | grep -c . ; true'
+  expect_status 0
+  expect_eq "${lines[0]}" 0 "entries of the masked directories"
+}
+
+# every mount point under /sys/fs/cgroup is read-only (the last mount of each path)
+check_ro_cgroup_mounts() {
+  set_cmd 'for f in $(grep /sys/fs/cgroup /proc/mounts | awk "{print \$2}" | uniq); do test -e $f && grep -w $f /proc/mounts | tail -n1; done'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ ${#lines[@]} -ne 0 ]] || fail "no cgroup mounts"
+  local line
+  for line in "${lines[@]}"; do
+    [[ $line == *' ro,'* ]] || fail "not read-only: $line (all: $output)"
+  done
+}
+
+@test "read-only /sys/fs/cgroup mounts (no cgroup namespace)" {
+  update_config '.linux.namespaces -= [{"type": "cgroup"}]'
+  check_ro_cgroup_mounts
+}
+
+@test "read-only /sys/fs/cgroup mounts (cgroup namespace)" {
+  update_config '.linux.namespaces |= if index({"type": "cgroup"}) then . else . + [{"type": "cgroup"}] end'
+  check_ro_cgroup_mounts
+}
+
+# mount_order [userns]: binds whose sources are inside the container's rootfs see the mounts made
+# before them (runc's test_mount_order).
+mount_order() {
+  local rootfs=$BUNDLE/rootfs src=$BATS_TEST_TMPDIR/bind-src subdir
+  mkdir -p "$rootfs/final"
+  rm -rf "$rootfs/mnt"
+  mkdir "$rootfs/mnt"
+  for subdir in a/x b/y c/z; do
+    mkdir -p "$src/$subdir"
+    echo "$subdir" > "$src/$subdir/file"
+    ln -s "$(dirname "$subdir")" "$src/sym-$(dirname "$subdir")"
+  done
+  local m='[]' pair
+  for pair in "$src/a:/mnt" "$src/sym-b:/mnt/x" "$src/c:/mnt/x/y" "$src/sym-a:/mnt/x/y/z" \
+              "$rootfs/mnt/x:$rootfs/mnt/x/y/z/x" "$rootfs/mnt/x/y:$rootfs/mnt/x/y/z" \
+              "$rootfs/mnt:$rootfs/final"; do
+    m=$(jq -c --arg s "${pair%%:*}" --arg d "${pair#*:}" '. + [{source: $s, destination: $d, type: "bind", options: ["rbind", "rprivate"]}]' <<<"$m")
+  done
+  update_config '.mounts += $m' --argjson m "$m"
+  set_args cat /final/x/y/z/z/x/y/z/x/file
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains a/x
+}
+
+@test "mount order: bind sources inside the container see earlier mounts" {
+  mount_order
+}
+
+@test "mount order: bind sources inside the container see earlier mounts (user namespace)" {
+  [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
+  local d=$BUNDLE
+  while [[ $d != / ]]; do chmod o+x "$d"; d=$(dirname "$d"); done
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .mounts |= map(select(.type != "cgroup"))'
+  mount_order
+}
+
+@test "mount order: a bind from the rootfs's /sys/fs/cgroup sees the cgroup mount made before it" {
+  update_config '.mounts += [{source: ($r + "/sys/fs/cgroup"), destination: "/cg-again", type: "bind", options: ["rbind"]}]' \
+    --arg r "$BUNDLE/rootfs"
+  set_cmd 'ls /cg-again | grep -c . ; grep -c " /cg-again/" /proc/self/mounts'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ ${lines[0]} -gt 0 ]] || fail "/cg-again is empty: $output"
+  [[ ${lines[1]} -gt 0 ]] || fail "no cgroup mounts under /cg-again: $output"
+}

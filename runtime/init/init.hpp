@@ -46,6 +46,9 @@ struct Context {
   pid_t host_pid = 0;         // the init's pid in the runtime's pid namespace (from Go)
   UniqueFd seccomp_listener;  // connected linux.seccomp.listenerPath, when set
   std::map<size_t, UniqueFd> idmap_trees;
+  // tmpfs and /dev mounts asked "ro": mounted read-write so that what goes in and under them
+  // can be made, and made read-only by finish_rootfs (runc's finalizeRootfs).
+  std::vector<std::pair<std::string, UniqueFd>> readonly_later;  // destination, mount
   // The org.nucleus.landlock annotation, parsed, and its ruleset: built after pivot_root,
   // enforced right before exec.
   std::optional<oci::Landlock> landlock;

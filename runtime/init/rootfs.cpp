@@ -83,6 +83,16 @@ std::string host_source(const Context& ctx, const oci::Mount& m) {
   return path_exists(candidate) ? candidate : m.source;
 }
 
+// Without a cgroup namespace: the container's own cgroup directory of a hierarchy, bound on
+// `target` (the mount point `dest`) and remounted with `flags` (nosuid,nodev,noexec[,ro]).
+void bind_cgroup(int rootfd, const std::string& dir, int target, const std::string& dest,
+                 unsigned long flags) {
+  do_mount(dir, fd_path(target), nullptr, MS_BIND | MS_REC, "",
+           "bind cgroup " + dir + " on " + dest);
+  UniqueFd again = open_in_root(rootfd, dest, O_PATH);
+  bind_remount(fd_path(again.get()), flags, 0, dest);
+}
+
 void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOptions& o,
                   const std::string& dest) {
   bool cgroupns = ctx.unshare_flags & CLONE_NEWCGROUP;
@@ -94,10 +104,8 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup2", fd_path(d.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
                "mount cgroup2 on " + dest);
     } else {
-      do_mount(ctx.cgroup_v2 + ctx.cgroup_path, fd_path(d.get()), nullptr, MS_BIND | MS_REC, "",
-               "bind cgroup " + ctx.cgroup_v2 + ctx.cgroup_path + " on " + dest);
-      UniqueFd again = open_in_root(rootfd, dest, O_PATH);
-      bind_remount(fd_path(again.get()), base | (o.flags & MS_RDONLY), 0, dest);
+      bind_cgroup(rootfd, ctx.cgroup_v2 + ctx.cgroup_path, d.get(), dest,
+                  base | (o.flags & MS_RDONLY));
     }
     return;
   }
@@ -125,10 +133,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup", fd_path(s.get()), "cgroup", base | (o.flags & MS_RDONLY),
                named ? "none," + opts : opts, "mount cgroup " + opts + " on " + sub);
     } else {
-      do_mount(mp + ctx.cgroup_path, fd_path(s.get()), nullptr, MS_BIND | MS_REC, "",
-               "bind cgroup " + mp + ctx.cgroup_path + " on " + sub);
-      UniqueFd again = open_in_root(rootfd, sub, O_PATH);
-      bind_remount(fd_path(again.get()), base | (o.flags & MS_RDONLY), 0, sub);
+      bind_cgroup(rootfd, mp + ctx.cgroup_path, s.get(), sub, base | (o.flags & MS_RDONLY));
     }
     // Co-mounted controllers ("cpu,cpuacct") get a symlink per controller.
     if (name.find(',') != std::string::npos)
@@ -141,8 +146,8 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup2", fd_path(s.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
                "mount cgroup2 on " + sub);
     else
-      do_mount(ctx.cgroup_v2 + ctx.cgroup_path, fd_path(s.get()), nullptr, MS_BIND | MS_REC, "",
-               "bind cgroup2 on " + sub);
+      bind_cgroup(rootfd, ctx.cgroup_v2 + ctx.cgroup_path, s.get(), sub,
+                  base | (o.flags & MS_RDONLY));
   }
   if (o.flags & MS_RDONLY) {
     UniqueFd again = open_in_root(rootfd, dest, O_PATH);
@@ -287,7 +292,10 @@ void mount_filesystem(Context& ctx, int rootfd, MountJob& j) {
   if (j.o.tmpcopyup && j.type == "tmpfs")
     below = open_in_root(rootfd, j.dest, O_RDONLY | O_DIRECTORY);
   const std::string& src = j.m.source;
-  unsigned long flags = j.o.flags;
+  // A read-only tmpfs or /dev is filled first (devices, tmpcopyup, mount points of later
+  // mounts) and made read-only by finish_rootfs, as runc does.
+  const bool ro_later = (j.o.flags & MS_RDONLY) && (j.type == "tmpfs" || j.dest == "/dev");
+  unsigned long flags = ro_later ? j.o.flags & ~static_cast<unsigned long>(MS_RDONLY) : j.o.flags;
   if (::mount(src.empty() ? j.type.c_str() : src.c_str(), fd_path(target.get()).c_str(),
               j.type.c_str(), flags, j.o.data.empty() ? nullptr : j.o.data.c_str()) < 0) {
     int err = errno;
@@ -304,6 +312,7 @@ void mount_filesystem(Context& ctx, int rootfd, MountJob& j) {
     UniqueFd above = open_in_root(rootfd, j.dest, O_RDONLY | O_DIRECTORY);
     copy_tree(below.get(), above.get());
   }
+  if (ro_later) ctx.readonly_later.emplace_back(j.dest, open_in_root(rootfd, j.dest, O_PATH));
 }
 
 // Propagation options ("rprivate"...) and recursive attributes ("rro"...), on the new mount.
@@ -323,8 +332,21 @@ void apply_propagation_and_attrs(int rootfd, const MountJob& j) {
   }
 }
 
+// The destination inside the rootfs. One written as a host path under the rootfs
+// ("ROOTFS/mnt") means the path below it, as runc's LexicallyStripRoot.
+std::string container_destination(const Context& ctx, const std::string& destination) {
+  std::string dest = clean_path(destination);
+  std::string root = clean_path(ctx.rootfs);
+  if (root == "/") return dest;
+  if (dest == root) return "/";
+  if (dest.compare(0, root.size() + 1, root + "/") == 0) return dest.substr(root.size());
+  return dest;
+}
+
 void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
-  MountJob j{m, index, parse_mount_options(m.options), m.type, clean_path(m.destination), ""};
+  MountJob j{
+      m, index, parse_mount_options(m.options), m.type, container_destination(ctx, m.destination),
+      ""};
   if (j.type == "bind") j.o.bind = true;
   j.shown = "mount " + (m.source.empty() ? j.type : m.source) + " on " + j.dest;
   if (j.type == "cgroup" || j.type == "cgroup2") {
@@ -441,14 +463,23 @@ bool at_or_below(const std::string& path, const std::string& dir) {
 }
 
 // Mount i may move to the end of the list when no later mount is at, below or above its
-// destination (moving it would change what covers what) and it is not under /dev (made after
-// the mounts).
-bool can_defer(const oci::Config& cfg, size_t i) {
-  std::string dest = clean_path(cfg.mounts[i].destination);
+// destination (moving it would change what covers what), nor binds from there (a source under
+// the rootfs sees the mounts made before it), and it is not under /dev (made after the mounts).
+bool can_defer(const Context& ctx, size_t i) {
+  const oci::Config& cfg = *ctx.config;
+  std::string dest = container_destination(ctx, cfg.mounts[i].destination);
   if (at_or_below(dest, "/dev")) return false;
+  auto related = [&](const std::string& other) {
+    return at_or_below(other, dest) || at_or_below(dest, other);
+  };
+  std::string root = clean_path(ctx.rootfs);
   for (size_t j = i + 1; j < cfg.mounts.size(); ++j) {
-    std::string other = clean_path(cfg.mounts[j].destination);
-    if (at_or_below(other, dest) || at_or_below(dest, other)) return false;
+    const oci::Mount& later = cfg.mounts[j];
+    if (related(container_destination(ctx, later.destination))) return false;
+    std::string src = later.source.empty() ? "" : clean_path(later.source);
+    if (!src.empty() && later.source[0] == '/' && at_or_below(src, root) &&
+        related(container_destination(ctx, src)))
+      return false;
   }
   return true;
 }
@@ -474,7 +505,7 @@ void setup_rootfs(Context& ctx) {
   std::vector<size_t> deferred;
   for (size_t i = 0; i < cfg.mounts.size(); ++i) {
     const oci::Mount& m = cfg.mounts[i];
-    if ((m.type == "cgroup" || m.type == "cgroup2") && can_defer(cfg, i)) {
+    if ((m.type == "cgroup" || m.type == "cgroup2") && can_defer(ctx, i)) {
       deferred.push_back(i);
       continue;
     }
@@ -547,18 +578,34 @@ UniqueFd verified_dev_null() {
   return null;
 }
 
-void mask_path(const std::string& path, UniqueFd& dev_null) {
+// What masking binds: the container's /dev/null over files; over directories one read-only,
+// one-block tmpfs shared by all of them (runc 1.3's maskPaths: the first masked directory gets
+// it, the others a bind of it).
+struct Masks {
+  UniqueFd dev_null;  // verified, on first use
+  UniqueFd dir_mask;  // the shared tmpfs, once attached on the first masked directory
+};
+
+void mask_path(const std::string& path, Masks& masks) {
   UniqueFd target = open_protected_path(path, "maskedPaths:");
   if (!target) return;
   struct stat st;
   if (::fstat(target.get(), &st) < 0) throw_sys("stat masked path " + path);
   if (S_ISDIR(st.st_mode)) {
-    UniqueFd tree = detached_mount("tmpfs", MOUNT_ATTR_RDONLY, {}, "mask " + path);
+    if (masks.dir_mask) {
+      UniqueFd tree = clone_mount(masks.dir_mask.get(), false, "mask " + path);
+      move_mount_to(tree.get(), target.get(), "mask " + path);
+      return;
+    }
+    UniqueFd tree = detached_mount("tmpfs", MOUNT_ATTR_RDONLY,
+                                   {{"source", "tmpfs"}, {"nr_blocks", "1"}, {"nr_inodes", "1"}},
+                                   "mask " + path);
     move_mount_to(tree.get(), target.get(), "mask " + path);
+    masks.dir_mask = std::move(tree);  // attached now: later masks clone it
     return;
   }
-  if (!dev_null) dev_null = verified_dev_null();
-  UniqueFd tree = clone_mount(dev_null.get(), false, "mask " + path + ": clone /dev/null");
+  if (!masks.dev_null) masks.dev_null = verified_dev_null();
+  UniqueFd tree = clone_mount(masks.dev_null.get(), false, "mask " + path + ": clone /dev/null");
   move_mount_to(tree.get(), target.get(), "mask " + path);
 }
 
@@ -599,14 +646,21 @@ void finish_rootfs(Context& ctx) {
   if (!cfg.domainname.empty() && ::setdomainname(cfg.domainname.data(), cfg.domainname.size()) < 0)
     throw_sys("setdomainname " + cfg.domainname);
   for (const auto& p : linux.readonly_paths) readonly_path(p);
-  UniqueFd dev_null;
-  for (const auto& p : linux.masked_paths) mask_path(p, dev_null);
+  Masks masks;
+  for (const auto& p : linux.masked_paths) mask_path(p, masks);
   // A missing cwd is made (runc does; Kubernetes' workingDir relies on it), before the root
   // may turn read-only.
   if (cfg.process && !cfg.process->cwd.empty() && cfg.process->cwd[0] == '/') {
     UniqueFd root = open_fd("/", O_PATH | O_DIRECTORY);
     mkdir_all_in_root(root.get(), cfg.process->cwd, 0755);
   }
+  for (const auto& [dest, m] : ctx.readonly_later) {
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (::syscall(SYS_mount_setattr, m.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+      throw_sys("remount " + dest + " read-only");
+  }
+  ctx.readonly_later.clear();
   if (cfg.root && cfg.root->readonly) bind_remount("/", MS_RDONLY, 0, "/ read-only");
 }
 
