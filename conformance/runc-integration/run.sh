@@ -308,7 +308,7 @@ for file in "${FILES[@]}"; do
 
   file_unexpected=0
   for t in "${failed_names[@]}"; do
-    key="$file: $t"
+    key="$file: ${t%"${t##*[![:space:]]}"}" # some names end in a space; the list's names are trimmed
     FAILED_KEYS[$key]=1
     if [[ -z ${XFAIL[$key]+x} ]]; then
       UNEXPECTED+=("$key")
