@@ -306,3 +306,52 @@ mount_order() {
   [[ ${lines[0]} -gt 0 ]] || fail "/cg-again is empty: $output"
   [[ ${lines[1]} -gt 0 ]] || fail "no cgroup mounts under /cg-again: $output"
 }
+
+# a host tmpfs with a tmpfs inside it, as bind sources (runc's mounts_recursive.bats volume)
+setup_volume() {
+  VOL=$BATS_TEST_TMPDIR/vol
+  mkdir -p "$VOL"
+  mount -t tmpfs none "$VOL"
+  echo foo > "$VOL/foo"
+  mkdir "$VOL/subvol"
+  mount -t tmpfs none "$VOL/subvol"
+  echo bar > "$VOL/subvol/bar"
+}
+
+teardown() {
+  [[ -n ${VOL:-} ]] && umount -R "$VOL" 2>/dev/null
+  [[ -n ${SRC:-} ]] && umount -R "$SRC" 2>/dev/null
+  common_teardown
+}
+
+@test "rbind,ro is read-only but not recursively; rbind,rro and rbind,ro,rro are recursively" {
+  setup_volume
+  update_config '.mounts += [{source: $v, destination: "/ro", options: ["rbind", "ro"]},
+    {source: $v, destination: "/rro", options: ["rbind", "rro"]},
+    {source: $v, destination: "/rorro", options: ["rbind", "ro", "rro"]}]' --arg v "$VOL"
+  set_cmd 'for d in /ro /rro /rorro; do for f in $d/foo $d/subvol/bar; do touch $f 2>/dev/null && echo "$f rw" || echo "$f ro"; done; done'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(echo $output)" "/ro/foo ro /ro/subvol/bar rw /rro/foo ro /rro/subvol/bar ro /rorro/foo ro /rorro/subvol/bar ro" "writability"
+}
+
+@test "rbind with r*atime options: every mount of the tree gets the atime asked for" {
+  setup_volume
+  local i=0 o
+  for o in ratime rnoatime rstrictatime rnostrictatime rrelatime rnorelatime; do
+    i=$((i + 1))
+    update_config '.mounts += [{source: $v, destination: $d, options: ["rbind", $o]}]' --arg v "$VOL" --arg d "/mnt$i" --arg o "$o"
+  done
+  set_cmd 'for i in 1 2 3 4 5 6; do for m in /mnt$i /mnt$i/subvol; do echo "$m $(awk -v m=$m "\$2 == m {print \$4}" /proc/self/mounts)"; done; done'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  local want=("rw,relatime," "rw,noatime," "rw," "rw,relatime," "rw,relatime," "rw,relatime,")
+  for i in 1 2 3 4 5 6; do
+    for o in "/mnt$i" "/mnt$i/subvol"; do
+      local line
+      line=$(grep "^$o " <<<"$output")
+      [[ ${line#* }, == "${want[$((i - 1))]}"* ]] || fail "$line: want ${want[$((i - 1))]}..."
+      [[ $i -ne 3 || ${line#* } != *atime* ]] || fail "$line: want strictatime (no atime option)"
+    done
+  done
+}
