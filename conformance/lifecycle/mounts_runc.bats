@@ -355,3 +355,119 @@ teardown() {
     done
   done
 }
+
+# bind_flags HOST-FLAGS BIND-OPTIONS [userns]: a host tmpfs with HOST-FLAGS (set with
+# "mount --bind -o remount", so they are per-mount, as runc's mounts_sshfs.bats does) bound on
+# /mnt with BIND-OPTIONS; MNT_FLAGS gets /mnt's options in the container, or the run's status
+# is left in $status (runc's pass/fail_sshfs_bind_flags).
+bind_flags() {
+  SRC=$BATS_TEST_TMPDIR/src
+  if ! mountpoint -q "$SRC"; then
+    mkdir -p "$SRC"
+    mount -t tmpfs -o rw,suid,dev,exec,diratime,strictatime tmpfs "$SRC"
+  fi
+  mount --bind -o remount,diratime,atime,strictatime "$SRC"
+  mount --bind -o "remount,$1" "$SRC"
+  local opts
+  opts=$(jq -cRn --arg o "$2" '$o | split(",")')
+  cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
+  update_config '.mounts += [{source: $s, destination: "/mnt", type: "bind", options: $o}]' \
+    --arg s "$SRC" --argjson o "$opts"
+  if [[ ${3:-} == userns ]]; then
+    local d=$BUNDLE
+    while [[ $d != / ]]; do chmod o+x "$d"; d=$(dirname "$d"); done
+    chmod o+x "$BATS_TEST_TMPDIR"
+    update_config '.linux.namespaces += [{type: "user"}]
+      | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+      | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+      | .mounts |= map(select(.type != "cgroup"))'
+  fi
+  set_args awk '$2 == "/mnt" { print $4 }' /proc/self/mounts
+  run rt run --bundle "$BUNDLE" "$ID"
+  MNT_FLAGS=",$output,"
+  mv "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+}
+has() { [[ $MNT_FLAGS == *",$1,"* ]] || fail "/mnt lacks $1: $MNT_FLAGS"; }
+hasnt() { [[ $MNT_FLAGS != *",$1,"* ]] || fail "/mnt has $1: $MNT_FLAGS"; }
+
+@test "bind with no flags keeps the source's flags (also in a user namespace)" {
+  local u
+  for u in "" userns; do
+    bind_flags ro,noexec,nosymfollow,nodiratime bind $u
+    expect_status 0
+    has ro; hasnt rw; has noexec; has nodiratime; has nosymfollow
+  done
+}
+
+@test "bind with a clearing flag: the flags not asked for are dropped, unless locked in a user namespace" {
+  bind_flags ro,noexec,nosymfollow,nodiratime bind,dev
+  expect_status 0
+  hasnt ro; has rw; hasnt noexec; hasnt nosymfollow
+  has nodiratime  # as mount(8): an atime flag cleared the naive way stays
+  bind_flags ro,noexec,nosymfollow,nodiratime bind,dev userns
+  expect_status 0
+  has ro; hasnt rw; has noexec; has nodiratime
+}
+
+@test "bind,ro of a rw,nodev,nosuid,noexec source drops them; locked in a user namespace they stay" {
+  bind_flags rw,nodev,nosuid,noexec,noatime bind,ro
+  expect_status 0
+  has ro; hasnt nosuid; hasnt nodev; hasnt noexec
+  bind_flags rw,nodev,nosuid,noexec,noatime bind,ro userns
+  expect_status 0
+  has ro; has nosuid; has nodev; has noexec
+}
+
+@test "implied and explicit rw binds of a ro source; explicit rw of a locked ro is an error" {
+  bind_flags ro bind,nosuid,nodev,rprivate
+  expect_status 0
+  hasnt ro; has rw; has nosuid; has nodev
+  bind_flags ro bind,nosuid,nodev,rprivate userns
+  expect_status 0
+  has ro; has nosuid; has nodev
+  bind_flags ro bind,rw,nosuid,nodev,rprivate
+  expect_status 0
+  hasnt ro; has rw
+  bind_flags ro bind,rw,nosuid,nodev,rprivate userns
+  expect_status 1
+  [[ $MNT_FLAGS == *"operation not permitted"* ]] || fail "want operation not permitted: $MNT_FLAGS"
+  if ! is_runc; then
+    [[ $MNT_FLAGS == *"cannot clear locked flags MS_RDONLY"* ]] || fail "want runc's text: $MNT_FLAGS"
+  fi
+}
+
+@test "dev,suid,exec,atime binds of a nodev,nosuid,noexec,noatime source" {
+  bind_flags nosuid,nodev,noexec,noatime bind,dev,suid,exec,atime
+  expect_status 0
+  has rw; hasnt nosuid; hasnt nodev; hasnt noexec
+  has noatime  # as mount(8): clearing an atime flag the naive way is ignored
+  bind_flags nosuid,nodev,noexec,noatime bind,dev,suid,exec,atime userns
+  expect_status 1
+}
+
+@test "ro,symfollow bind of a rw,nodev,nosymfollow source" {
+  bind_flags rw,nodev,nosymfollow bind,ro,symfollow
+  expect_status 0
+  has ro; hasnt rw; hasnt nodev; hasnt nosymfollow
+  bind_flags rw,nodev,nosymfollow bind,ro,symfollow userns
+  expect_status 0
+  has ro; has nodev; hasnt nosymfollow
+}
+
+@test "bind atime semantics: a locked atime must match what is asked for" {
+  bind_flags noatime bind,relatime
+  expect_status 0
+  hasnt noatime; has relatime
+  bind_flags noatime bind,nodiratime,strictatime
+  expect_status 0
+  hasnt noatime; has nodiratime; hasnt relatime
+  bind_flags noatime,nodiratime bind,norelatime userns
+  expect_status 0
+  has noatime; has nodiratime
+  local f
+  for f in "relatime bind,strictatime" "noatime bind,strictatime" "relatime bind,noatime" "strictatime bind,relatime"; do
+    bind_flags ${f% *} ${f#* } userns
+    expect_status 1
+    is_runc || [[ $MNT_FLAGS == *"cannot change locked atime flags"* ]] || fail "$f: $MNT_FLAGS"
+  done
+}

@@ -19,6 +19,7 @@
 #include <map>
 #include <set>
 
+#include "runtime/init/bind_flags.hpp"
 #include "runtime/init/copy_tree.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/mount_options.hpp"
@@ -46,9 +47,8 @@ void do_mount(const std::string& src, const std::string& target, const char* typ
     throw_sys(shown);
 }
 
-// Flags a bind remount must keep: in a user namespace the kernel refuses to clear "locked"
-// flags, so carry over what the mount already has.
-unsigned long locked_flags(const std::string& target) {
+// The mount's current flags (statvfs), to keep them when adding some.
+unsigned long current_flags(const std::string& target) {
   struct statvfs st;
   if (::statvfs(target.c_str(), &st) < 0) return 0;
   unsigned long f = 0;
@@ -62,17 +62,13 @@ unsigned long locked_flags(const std::string& target) {
   return f;
 }
 
-void bind_remount(const std::string& target, unsigned long flags, unsigned long clear,
-                  const std::string& shown) {
-  unsigned long f = (locked_flags(target) | flags) & ~clear;
-  f &= ~(MS_REMOUNT | MS_BIND | MS_REC);
-  if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | f, nullptr) < 0) {
-    // Clearing a locked flag is refused with EPERM: retry keeping what the mount has.
-    if (errno == EPERM && ::mount(nullptr, target.c_str(), nullptr,
-                                  MS_BIND | MS_REMOUNT | f | locked_flags(target), nullptr) == 0)
-      return;
+// Adds `flags` to the mount at `target`, keeping those it has (in a user namespace the kernel
+// refuses to clear locked ones). The runtime's own remounts (cgroup binds, the sysfs fallback,
+// the read-only root); configured bind mounts go through set_bind_flags.
+void bind_remount(const std::string& target, unsigned long flags, const std::string& shown) {
+  unsigned long f = (current_flags(target) | flags) & ~(MS_REMOUNT | MS_BIND | MS_REC);
+  if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | f, nullptr) < 0)
     throw_sys("remount " + shown);
-  }
 }
 
 std::string host_source(const Context& ctx, const oci::Mount& m) {
@@ -89,7 +85,7 @@ void bind_cgroup(int rootfd, const std::string& dir, int target, const std::stri
   do_mount(dir, fd_path(target), nullptr, MS_BIND | MS_REC, "",
            "bind cgroup " + dir + " on " + dest);
   UniqueFd again = open_in_root(rootfd, dest, O_PATH);
-  bind_remount(fd_path(again.get()), flags, 0, dest);
+  bind_remount(fd_path(again.get()), flags, dest);
 }
 
 void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOptions& o,
@@ -150,7 +146,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
   }
   if (o.flags & MS_RDONLY) {
     UniqueFd again = open_in_root(rootfd, dest, O_PATH);
-    bind_remount(fd_path(again.get()), base | MS_RDONLY, 0, dest);
+    bind_remount(fd_path(again.get()), base | MS_RDONLY, dest);
   }
 }
 
@@ -239,10 +235,10 @@ void mount_bind(Context& ctx, int rootfd, MountJob& j) {
     do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (j.o.recursive_bind ? MS_REC : 0), "",
              j.shown);
   }
-  unsigned long extra = j.o.flags & ~(MS_REMOUNT);
-  if (extra || j.o.clear) {
+  // No option but bind/rbind: the mount keeps its source's flags.
+  if ((j.o.flags & ~static_cast<unsigned long>(MS_REMOUNT)) || j.o.clear) {
     UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
-    bind_remount(fd_path(mounted.get()), extra, j.o.clear, j.dest);
+    set_bind_flags(fd_path(mounted.get()), j.o.flags, j.o.clear, j.shown);
   }
 }
 
@@ -307,7 +303,7 @@ void mount_filesystem(Context& ctx, int rootfd, MountJob& j) {
     if (j.type == "sysfs" && err == EPERM && in_user_namespace(ctx)) {
       do_mount("/sys", fd_path(target.get()), nullptr, MS_BIND | MS_REC, "", j.shown);
       UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
-      bind_remount(fd_path(mounted.get()), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, j.dest);
+      bind_remount(fd_path(mounted.get()), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, j.dest);
     } else {
       throw_sys(j.shown, err);
     }
@@ -665,7 +661,7 @@ void finish_rootfs(Context& ctx) {
       throw_sys("remount " + dest + " read-only");
   }
   ctx.readonly_later.clear();
-  if (cfg.root && cfg.root->readonly) bind_remount("/", MS_RDONLY, 0, "/ read-only");
+  if (cfg.root && cfg.root->readonly) bind_remount("/", MS_RDONLY, "/ read-only");
 }
 
 }  // namespace nucleus::init
