@@ -471,3 +471,35 @@ hasnt() { [[ $MNT_FLAGS != *",$1,"* ]] || fail "/mnt has $1: $MNT_FLAGS"; }
     is_runc || [[ $MNT_FLAGS == *"cannot change locked atime flags"* ]] || fail "$f: $MNT_FLAGS"
   done
 }
+
+@test "rootfsPropagation shared: the container's / is shared (and no slave of the host)" {
+  # The rootfs on a shared host mount (as on a systemd host): runc makes the rootfs's parent
+  # mount private before binding it, so / becomes shared in a peer group of its own.
+  SRC=$BATS_TEST_TMPDIR/shared
+  mkdir -p "$SRC"
+  mount -t tmpfs tmpfs "$SRC"
+  mount --make-shared "$SRC"
+  cp -a "$BUNDLE/rootfs" "$SRC/rootfs"
+  update_config '.linux.rootfsPropagation = "shared" | .root.path = $r' --arg r "$SRC/rootfs"
+  set_args awk '$5 == "/" { print }' /proc/self/mountinfo
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ $output == *" shared:"* ]] || fail "/ is not shared: $output"
+  [[ $output != *" master:"* ]] || fail "/ is a slave of the host's mount: $output"
+}
+
+@test "default propagation: mounts made on the host under the rootfs later do not reach the container" {
+  SRC=$BATS_TEST_TMPDIR/shared
+  mkdir -p "$SRC"
+  mount -t tmpfs tmpfs "$SRC"
+  mount --make-shared "$SRC"
+  cp -a "$BUNDLE/rootfs" "$SRC/rootfs"
+  update_config '.root.path = $r' --arg r "$SRC/rootfs"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  mkdir -p "$SRC/rootfs/mnt/late"
+  mount -t tmpfs -o size=1232k tmpfs "$SRC/rootfs/mnt/late"
+  run rt exec "$ID" grep -c size=1232k /proc/self/mountinfo
+  umount "$SRC/rootfs/mnt/late"
+  expect_eq "$output" 0 "host mounts seen in the container"
+}

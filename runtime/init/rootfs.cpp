@@ -486,6 +486,25 @@ bool can_defer(const Context& ctx, size_t i) {
 
 }  // namespace
 
+namespace {
+
+// The mount the rootfs is on (or is) becomes private in the init's mount namespace, as runc's
+// rootfsParentMountPrivate: pivot_root refuses a shared parent, and the rootfs bound from it is
+// then private too, so the container's root is no slave of a shared host mount (host mounts
+// made later under the rootfs stay out; rootfsPropagation "shared" gives a peer group of its
+// own). EINVAL means "not a mount point": go up.
+void make_rootfs_mount_private(const std::string& rootfs) {
+  std::string path = clean_path(rootfs);
+  for (;;) {
+    if (::mount(nullptr, path.c_str(), nullptr, MS_PRIVATE, nullptr) == 0) return;
+    if (errno != EINVAL || path == "/") throw_sys("make the mount of " + path + " private");
+    size_t slash = path.rfind('/');
+    path = slash == 0 ? "/" : path.substr(0, slash);
+  }
+}
+
+}  // namespace
+
 void setup_rootfs(Context& ctx) {
   const oci::Config& cfg = *ctx.config;
   const oci::Linux& linux = *cfg.linux;
@@ -497,6 +516,7 @@ void setup_rootfs(Context& ctx) {
   do_mount("", "/", nullptr, prop, "",
            "make / " + (linux.rootfs_propagation.empty() ? std::string("rslave")
                                                          : linux.rootfs_propagation));
+  make_rootfs_mount_private(ctx.rootfs);
   do_mount(ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "",
            "bind mount rootfs " + ctx.rootfs);
   UniqueFd rootfd = open_fd(ctx.rootfs, O_PATH | O_DIRECTORY);
