@@ -503,3 +503,22 @@ hasnt() { [[ $MNT_FLAGS != *",$1,"* ]] || fail "/mnt has $1: $MNT_FLAGS"; }
   umount "$SRC/rootfs/mnt/late"
   expect_eq "$output" 0 "host mounts seen in the container"
 }
+
+@test "--no-pivot must not expose a bare /proc" {
+  update_config '.process.args |= ["unshare", "-mrpf", "sh", "-euxc", "mount -t proc none /proc && echo h > /proc/sysrq-trigger"]
+    | .process.capabilities.bounding += ["CAP_SETFCAP"]
+    | .process.capabilities.permitted += ["CAP_SETFCAP"]'
+  run rt run --no-pivot --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "mount: permission denied"
+}
+
+@test "--no-pivot: the container runs on its rootfs with its /proc, masks and read-only root; the host keeps its /proc and /sys" {
+  update_config '.root.readonly = true | .linux.maskedPaths += ["/proc/cmdline"]'
+  set_cmd 'echo "pid:$$"; echo "cmdline:$(wc -c < /proc/cmdline)"; touch /x 2>/dev/null && echo WRITABLE; ls /sys/kernel >/dev/null && echo SYS; true'
+  run rt run --no-pivot --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains "pid:1" "cmdline:0" SYS
+  [[ $output != *WRITABLE* ]] || fail "the root is writable"
+  [[ -e /proc/self/status && -d /sys/kernel ]] || fail "the host lost /proc or /sys"
+}

@@ -23,6 +23,7 @@
 #include "runtime/init/copy_tree.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/mount_options.hpp"
+#include "runtime/init/no_pivot.hpp"
 #include "runtime/init/procfs.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -540,10 +541,7 @@ namespace {
 
 void pivot(Context& ctx) {
   if (ctx.no_pivot) {
-    if (::chdir(ctx.rootfs.c_str()) < 0) throw_sys("chdir " + ctx.rootfs);
-    do_mount(ctx.rootfs, "/", nullptr, MS_MOVE, "", "move rootfs to /");
-    if (::chroot(".") < 0) throw_sys("chroot " + ctx.rootfs);
-    if (::chdir("/") < 0) throw_sys("chdir /");
+    move_root_without_pivot(ctx.rootfs);
     return;
   }
   UniqueFd oldroot = open_fd("/", O_DIRECTORY | O_RDONLY);
