@@ -306,3 +306,219 @@ mount_order() {
   [[ ${lines[0]} -gt 0 ]] || fail "/cg-again is empty: $output"
   [[ ${lines[1]} -gt 0 ]] || fail "no cgroup mounts under /cg-again: $output"
 }
+
+# a host tmpfs with a tmpfs inside it, as bind sources (runc's mounts_recursive.bats volume)
+setup_volume() {
+  VOL=$BATS_TEST_TMPDIR/vol
+  mkdir -p "$VOL"
+  mount -t tmpfs none "$VOL"
+  echo foo > "$VOL/foo"
+  mkdir "$VOL/subvol"
+  mount -t tmpfs none "$VOL/subvol"
+  echo bar > "$VOL/subvol/bar"
+}
+
+teardown() {
+  [[ -n ${VOL:-} ]] && umount -R "$VOL" 2>/dev/null
+  [[ -n ${SRC:-} ]] && umount -R "$SRC" 2>/dev/null
+  common_teardown
+}
+
+@test "rbind,ro is read-only but not recursively; rbind,rro and rbind,ro,rro are recursively" {
+  setup_volume
+  update_config '.mounts += [{source: $v, destination: "/ro", options: ["rbind", "ro"]},
+    {source: $v, destination: "/rro", options: ["rbind", "rro"]},
+    {source: $v, destination: "/rorro", options: ["rbind", "ro", "rro"]}]' --arg v "$VOL"
+  set_cmd 'for d in /ro /rro /rorro; do for f in $d/foo $d/subvol/bar; do touch $f 2>/dev/null && echo "$f rw" || echo "$f ro"; done; done'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(echo $output)" "/ro/foo ro /ro/subvol/bar rw /rro/foo ro /rro/subvol/bar ro /rorro/foo ro /rorro/subvol/bar ro" "writability"
+}
+
+@test "rbind with r*atime options: every mount of the tree gets the atime asked for" {
+  setup_volume
+  local i=0 o
+  for o in ratime rnoatime rstrictatime rnostrictatime rrelatime rnorelatime; do
+    i=$((i + 1))
+    update_config '.mounts += [{source: $v, destination: $d, options: ["rbind", $o]}]' --arg v "$VOL" --arg d "/mnt$i" --arg o "$o"
+  done
+  set_cmd 'for i in 1 2 3 4 5 6; do for m in /mnt$i /mnt$i/subvol; do echo "$m $(awk -v m=$m "\$2 == m {print \$4}" /proc/self/mounts)"; done; done'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  local want=("rw,relatime," "rw,noatime," "rw," "rw,relatime," "rw,relatime," "rw,relatime,")
+  for i in 1 2 3 4 5 6; do
+    for o in "/mnt$i" "/mnt$i/subvol"; do
+      local line
+      line=$(grep "^$o " <<<"$output")
+      [[ ${line#* }, == "${want[$((i - 1))]}"* ]] || fail "$line: want ${want[$((i - 1))]}..."
+      [[ $i -ne 3 || ${line#* } != *atime* ]] || fail "$line: want strictatime (no atime option)"
+    done
+  done
+}
+
+# bind_flags HOST-FLAGS BIND-OPTIONS [userns]: a host tmpfs with HOST-FLAGS (set with
+# "mount --bind -o remount", so they are per-mount, as runc's mounts_sshfs.bats does) bound on
+# /mnt with BIND-OPTIONS; MNT_FLAGS gets /mnt's options in the container, or the run's status
+# is left in $status (runc's pass/fail_sshfs_bind_flags).
+bind_flags() {
+  SRC=$BATS_TEST_TMPDIR/src
+  if ! mountpoint -q "$SRC"; then
+    mkdir -p "$SRC"
+    mount -t tmpfs -o rw,suid,dev,exec,diratime,strictatime tmpfs "$SRC"
+  fi
+  mount --bind -o remount,diratime,atime,strictatime "$SRC"
+  mount --bind -o "remount,$1" "$SRC"
+  local opts
+  opts=$(jq -cRn --arg o "$2" '$o | split(",")')
+  cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.orig"
+  update_config '.mounts += [{source: $s, destination: "/mnt", type: "bind", options: $o}]' \
+    --arg s "$SRC" --argjson o "$opts"
+  if [[ ${3:-} == userns ]]; then
+    local d=$BUNDLE
+    while [[ $d != / ]]; do chmod o+x "$d"; d=$(dirname "$d"); done
+    chmod o+x "$BATS_TEST_TMPDIR"
+    update_config '.linux.namespaces += [{type: "user"}]
+      | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+      | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+      | .mounts |= map(select(.type != "cgroup"))'
+  fi
+  set_args awk '$2 == "/mnt" { print $4 }' /proc/self/mounts
+  run rt run --bundle "$BUNDLE" "$ID"
+  MNT_FLAGS=",$output,"
+  mv "$BATS_TEST_TMPDIR/config.orig" "$BUNDLE/config.json"
+}
+has() { [[ $MNT_FLAGS == *",$1,"* ]] || fail "/mnt lacks $1: $MNT_FLAGS"; }
+hasnt() { [[ $MNT_FLAGS != *",$1,"* ]] || fail "/mnt has $1: $MNT_FLAGS"; }
+
+@test "bind with no flags keeps the source's flags (also in a user namespace)" {
+  local u
+  for u in "" userns; do
+    bind_flags ro,noexec,nosymfollow,nodiratime bind $u
+    expect_status 0
+    has ro; hasnt rw; has noexec; has nodiratime; has nosymfollow
+  done
+}
+
+@test "bind with a clearing flag: the flags not asked for are dropped, unless locked in a user namespace" {
+  bind_flags ro,noexec,nosymfollow,nodiratime bind,dev
+  expect_status 0
+  hasnt ro; has rw; hasnt noexec; hasnt nosymfollow
+  has nodiratime  # as mount(8): an atime flag cleared the naive way stays
+  bind_flags ro,noexec,nosymfollow,nodiratime bind,dev userns
+  expect_status 0
+  has ro; hasnt rw; has noexec; has nodiratime
+}
+
+@test "bind,ro of a rw,nodev,nosuid,noexec source drops them; locked in a user namespace they stay" {
+  bind_flags rw,nodev,nosuid,noexec,noatime bind,ro
+  expect_status 0
+  has ro; hasnt nosuid; hasnt nodev; hasnt noexec
+  bind_flags rw,nodev,nosuid,noexec,noatime bind,ro userns
+  expect_status 0
+  has ro; has nosuid; has nodev; has noexec
+}
+
+@test "implied and explicit rw binds of a ro source; explicit rw of a locked ro is an error" {
+  bind_flags ro bind,nosuid,nodev,rprivate
+  expect_status 0
+  hasnt ro; has rw; has nosuid; has nodev
+  bind_flags ro bind,nosuid,nodev,rprivate userns
+  expect_status 0
+  has ro; has nosuid; has nodev
+  bind_flags ro bind,rw,nosuid,nodev,rprivate
+  expect_status 0
+  hasnt ro; has rw
+  bind_flags ro bind,rw,nosuid,nodev,rprivate userns
+  expect_status 1
+  [[ $MNT_FLAGS == *"operation not permitted"* ]] || fail "want operation not permitted: $MNT_FLAGS"
+  if ! is_runc; then
+    [[ $MNT_FLAGS == *"cannot clear locked flags MS_RDONLY"* ]] || fail "want runc's text: $MNT_FLAGS"
+  fi
+}
+
+@test "dev,suid,exec,atime binds of a nodev,nosuid,noexec,noatime source" {
+  bind_flags nosuid,nodev,noexec,noatime bind,dev,suid,exec,atime
+  expect_status 0
+  has rw; hasnt nosuid; hasnt nodev; hasnt noexec
+  has noatime  # as mount(8): clearing an atime flag the naive way is ignored
+  bind_flags nosuid,nodev,noexec,noatime bind,dev,suid,exec,atime userns
+  expect_status 1
+}
+
+@test "ro,symfollow bind of a rw,nodev,nosymfollow source" {
+  bind_flags rw,nodev,nosymfollow bind,ro,symfollow
+  expect_status 0
+  has ro; hasnt rw; hasnt nodev; hasnt nosymfollow
+  bind_flags rw,nodev,nosymfollow bind,ro,symfollow userns
+  expect_status 0
+  has ro; has nodev; hasnt nosymfollow
+}
+
+@test "bind atime semantics: a locked atime must match what is asked for" {
+  bind_flags noatime bind,relatime
+  expect_status 0
+  hasnt noatime; has relatime
+  bind_flags noatime bind,nodiratime,strictatime
+  expect_status 0
+  hasnt noatime; has nodiratime; hasnt relatime
+  bind_flags noatime,nodiratime bind,norelatime userns
+  expect_status 0
+  has noatime; has nodiratime
+  local f
+  for f in "relatime bind,strictatime" "noatime bind,strictatime" "relatime bind,noatime" "strictatime bind,relatime"; do
+    bind_flags ${f% *} ${f#* } userns
+    expect_status 1
+    is_runc || [[ $MNT_FLAGS == *"cannot change locked atime flags"* ]] || fail "$f: $MNT_FLAGS"
+  done
+}
+
+@test "rootfsPropagation shared: the container's / is shared (and no slave of the host)" {
+  # The rootfs on a shared host mount (as on a systemd host): runc makes the rootfs's parent
+  # mount private before binding it, so / becomes shared in a peer group of its own.
+  SRC=$BATS_TEST_TMPDIR/shared
+  mkdir -p "$SRC"
+  mount -t tmpfs tmpfs "$SRC"
+  mount --make-shared "$SRC"
+  cp -a "$BUNDLE/rootfs" "$SRC/rootfs"
+  update_config '.linux.rootfsPropagation = "shared" | .root.path = $r' --arg r "$SRC/rootfs"
+  set_args awk '$5 == "/" { print }' /proc/self/mountinfo
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  [[ $output == *" shared:"* ]] || fail "/ is not shared: $output"
+  [[ $output != *" master:"* ]] || fail "/ is a slave of the host's mount: $output"
+}
+
+@test "default propagation: mounts made on the host under the rootfs later do not reach the container" {
+  SRC=$BATS_TEST_TMPDIR/shared
+  mkdir -p "$SRC"
+  mount -t tmpfs tmpfs "$SRC"
+  mount --make-shared "$SRC"
+  cp -a "$BUNDLE/rootfs" "$SRC/rootfs"
+  update_config '.root.path = $r' --arg r "$SRC/rootfs"
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  mkdir -p "$SRC/rootfs/mnt/late"
+  mount -t tmpfs -o size=1232k tmpfs "$SRC/rootfs/mnt/late"
+  run rt exec "$ID" grep -c size=1232k /proc/self/mountinfo
+  umount "$SRC/rootfs/mnt/late"
+  expect_eq "$output" 0 "host mounts seen in the container"
+}
+
+@test "--no-pivot must not expose a bare /proc" {
+  update_config '.process.args |= ["unshare", "-mrpf", "sh", "-euxc", "mount -t proc none /proc && echo h > /proc/sysrq-trigger"]
+    | .process.capabilities.bounding += ["CAP_SETFCAP"]
+    | .process.capabilities.permitted += ["CAP_SETFCAP"]'
+  run rt run --no-pivot --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "mount: permission denied"
+}
+
+@test "--no-pivot: the container runs on its rootfs with its /proc, masks and read-only root; the host keeps its /proc and /sys" {
+  update_config '.root.readonly = true | .linux.maskedPaths += ["/proc/cmdline"]'
+  set_cmd 'echo "pid:$$"; echo "cmdline:$(wc -c < /proc/cmdline)"; touch /x 2>/dev/null && echo WRITABLE; ls /sys/kernel >/dev/null && echo SYS; true'
+  run rt run --no-pivot --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains "pid:1" "cmdline:0" SYS
+  [[ $output != *WRITABLE* ]] || fail "the root is writable"
+  [[ -e /proc/self/status && -d /sys/kernel ]] || fail "the host lost /proc or /sys"
+}

@@ -106,10 +106,17 @@ MountOptions parse_mount_options(const std::vector<std::string>& options) {
     } else if (auto p = propagation_table().find(opt); p != propagation_table().end()) {
       o.propagation.push_back(p->second);
     } else if (auto a = attr_table().find(opt); a != attr_table().end()) {
-      if (a->second.clear)
-        o.attr_clr |= a->second.attr;
-      else
-        o.attr_set |= a->second.attr;
+      uint64_t attr = a->second.attr;
+      if (a->second.clear) {
+        o.attr_clr |= attr;
+        o.attr_set &= ~attr;
+      } else {
+        o.attr_set |= attr;
+        o.attr_clr &= ~attr;
+      }
+      // The access time is one value (mount_setattr(2)): setting it needs MOUNT_ATTR__ATIME in
+      // attr_clr, and clearing one ("ratime") leaves the default, relatime (as runc).
+      if ((attr & MOUNT_ATTR__ATIME) == attr) o.attr_clr |= MOUNT_ATTR__ATIME;
     } else {
       if (!o.data.empty()) o.data += ',';
       o.data += opt;

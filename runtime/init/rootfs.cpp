@@ -20,9 +20,11 @@
 #include <set>
 
 #include "runtime/idmap.hpp"
+#include "runtime/init/bind_flags.hpp"
 #include "runtime/init/copy_tree.hpp"
 #include "runtime/init/init.hpp"
 #include "runtime/init/mount_options.hpp"
+#include "runtime/init/no_pivot.hpp"
 #include "runtime/init/procfs.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
@@ -47,9 +49,8 @@ void do_mount(const std::string& src, const std::string& target, const char* typ
     throw_sys(shown);
 }
 
-// Flags a bind remount must keep: in a user namespace the kernel refuses to clear "locked"
-// flags, so carry over what the mount already has.
-unsigned long locked_flags(const std::string& target) {
+// The mount's current flags (statvfs), to keep them when adding some.
+unsigned long current_flags(const std::string& target) {
   struct statvfs st;
   if (::statvfs(target.c_str(), &st) < 0) return 0;
   unsigned long f = 0;
@@ -63,17 +64,13 @@ unsigned long locked_flags(const std::string& target) {
   return f;
 }
 
-void bind_remount(const std::string& target, unsigned long flags, unsigned long clear,
-                  const std::string& shown) {
-  unsigned long f = (locked_flags(target) | flags) & ~clear;
-  f &= ~(MS_REMOUNT | MS_BIND | MS_REC);
-  if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | f, nullptr) < 0) {
-    // Clearing a locked flag is refused with EPERM: retry keeping what the mount has.
-    if (errno == EPERM && ::mount(nullptr, target.c_str(), nullptr,
-                                  MS_BIND | MS_REMOUNT | f | locked_flags(target), nullptr) == 0)
-      return;
+// Adds `flags` to the mount at `target`, keeping those it has (in a user namespace the kernel
+// refuses to clear locked ones). The runtime's own remounts (cgroup binds, the sysfs fallback,
+// the read-only root); configured bind mounts go through set_bind_flags.
+void bind_remount(const std::string& target, unsigned long flags, const std::string& shown) {
+  unsigned long f = (current_flags(target) | flags) & ~(MS_REMOUNT | MS_BIND | MS_REC);
+  if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | f, nullptr) < 0)
     throw_sys("remount " + shown);
-  }
 }
 
 std::string host_source(const Context& ctx, const oci::Mount& m) {
@@ -90,7 +87,7 @@ void bind_cgroup(int rootfd, const std::string& dir, int target, const std::stri
   do_mount(dir, fd_path(target), nullptr, MS_BIND | MS_REC, "",
            "bind cgroup " + dir + " on " + dest);
   UniqueFd again = open_in_root(rootfd, dest, O_PATH);
-  bind_remount(fd_path(again.get()), flags, 0, dest);
+  bind_remount(fd_path(again.get()), flags, dest);
 }
 
 void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOptions& o,
@@ -151,7 +148,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
   }
   if (o.flags & MS_RDONLY) {
     UniqueFd again = open_in_root(rootfd, dest, O_PATH);
-    bind_remount(fd_path(again.get()), base | MS_RDONLY, 0, dest);
+    bind_remount(fd_path(again.get()), base | MS_RDONLY, dest);
   }
 }
 
@@ -235,10 +232,10 @@ void mount_bind(Context& ctx, int rootfd, MountJob& j) {
     do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (j.o.recursive_bind ? MS_REC : 0), "",
              j.shown);
   }
-  unsigned long extra = j.o.flags & ~(MS_REMOUNT);
-  if (extra || j.o.clear) {
+  // No option but bind/rbind: the mount keeps its source's flags.
+  if ((j.o.flags & ~static_cast<unsigned long>(MS_REMOUNT)) || j.o.clear) {
     UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
-    bind_remount(fd_path(mounted.get()), extra, j.o.clear, j.dest);
+    set_bind_flags(fd_path(mounted.get()), j.o.flags, j.o.clear, j.shown);
   }
 }
 
@@ -303,7 +300,7 @@ void mount_filesystem(Context& ctx, int rootfd, MountJob& j) {
     if (j.type == "sysfs" && err == EPERM && in_user_namespace(ctx)) {
       do_mount("/sys", fd_path(target.get()), nullptr, MS_BIND | MS_REC, "", j.shown);
       UniqueFd mounted = open_in_root(rootfd, j.dest, O_PATH);
-      bind_remount(fd_path(mounted.get()), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, j.dest);
+      bind_remount(fd_path(mounted.get()), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, j.dest);
     } else {
       throw_sys(j.shown, err);
     }
@@ -486,6 +483,25 @@ bool can_defer(const Context& ctx, size_t i) {
 
 }  // namespace
 
+namespace {
+
+// The mount the rootfs is on (or is) becomes private in the init's mount namespace, as runc's
+// rootfsParentMountPrivate: pivot_root refuses a shared parent, and the rootfs bound from it is
+// then private too, so the container's root is no slave of a shared host mount (host mounts
+// made later under the rootfs stay out; rootfsPropagation "shared" gives a peer group of its
+// own). EINVAL means "not a mount point": go up.
+void make_rootfs_mount_private(const std::string& rootfs) {
+  std::string path = clean_path(rootfs);
+  for (;;) {
+    if (::mount(nullptr, path.c_str(), nullptr, MS_PRIVATE, nullptr) == 0) return;
+    if (errno != EINVAL || path == "/") throw_sys("make the mount of " + path + " private");
+    size_t slash = path.rfind('/');
+    path = slash == 0 ? "/" : path.substr(0, slash);
+  }
+}
+
+}  // namespace
+
 void setup_rootfs(Context& ctx) {
   const oci::Config& cfg = *ctx.config;
   const oci::Linux& linux = *cfg.linux;
@@ -497,6 +513,7 @@ void setup_rootfs(Context& ctx) {
   do_mount("", "/", nullptr, prop, "",
            "make / " + (linux.rootfs_propagation.empty() ? std::string("rslave")
                                                          : linux.rootfs_propagation));
+  make_rootfs_mount_private(ctx.rootfs);
   do_mount(ctx.rootfs, ctx.rootfs, nullptr, MS_BIND | MS_REC, "",
            "bind mount rootfs " + ctx.rootfs);
   UniqueFd rootfd = open_fd(ctx.rootfs, O_PATH | O_DIRECTORY);
@@ -520,10 +537,7 @@ namespace {
 
 void pivot(Context& ctx) {
   if (ctx.no_pivot) {
-    if (::chdir(ctx.rootfs.c_str()) < 0) throw_sys("chdir " + ctx.rootfs);
-    do_mount(ctx.rootfs, "/", nullptr, MS_MOVE, "", "move rootfs to /");
-    if (::chroot(".") < 0) throw_sys("chroot " + ctx.rootfs);
-    if (::chdir("/") < 0) throw_sys("chdir /");
+    move_root_without_pivot(ctx.rootfs);
     return;
   }
   UniqueFd oldroot = open_fd("/", O_DIRECTORY | O_RDONLY);
@@ -661,7 +675,7 @@ void finish_rootfs(Context& ctx) {
       throw_sys("remount " + dest + " read-only");
   }
   ctx.readonly_later.clear();
-  if (cfg.root && cfg.root->readonly) bind_remount("/", MS_RDONLY, 0, "/ read-only");
+  if (cfg.root && cfg.root->readonly) bind_remount("/", MS_RDONLY, "/ read-only");
 }
 
 }  // namespace nucleus::init
