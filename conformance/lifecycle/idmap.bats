@@ -416,10 +416,12 @@ join_userns_of_first() {
 
 @test "idmap mount (idmap flag, implied mapping, userns join, no pid namespace) [userns]" {
   # Not in runc's file. Without a new pid namespace the init joins the user namespace by
-  # itself, after the runtime has made the idmapped trees: the mapping is the path's. (No
-  # /proc either: that user namespace does not own the host's pid namespace.)
+  # itself, after the runtime has made the idmapped trees: the mapping is the path's. (/proc
+  # is the host's, bound: that user namespace does not own the host's pid namespace, so a new
+  # procfs is refused.)
   join_userns_of_first
-  update_config '.linux.namespaces |= map(select(.type != "pid")) | .mounts |= map(select(.type != "proc"))'
+  update_config '.linux.namespaces |= map(select(.type != "pid"))
+    | .mounts |= map(if .type == "proc" then {source: "/proc", destination: "/proc", type: "bind", options: ["rbind"]} else . end)'
   tree_mount '["rbind", "idmap"]'
   stat_run $(tree_files)
   expect_status 0
