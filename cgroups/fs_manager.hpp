@@ -75,6 +75,7 @@ class FsManager : public Manager {
 
  private:
   void create_in(const Hierarchy& h, bool cpuset);
+  void make_dirs(const Hierarchy& h);  // the cgroup's directory and missing parents
   void create_where(bool unified_only);
   Layout layout_;
   std::vector<Hierarchy> hs_;

@@ -337,3 +337,32 @@ BOOST_AUTO_TEST_CASE(real_host_oom_kill_is_counted, *boost::unit_test::precondit
   BOOST_TEST(WTERMSIG(status) == SIGKILL);
   BOOST_TEST(c.m->oom_kill_count() >= 1u);
 }
+
+// A Kubernetes-like pod cgroup made by the caller with mkdir (cpuset.cpus/mems empty): the
+// container's cgroup below it takes a process (runc's cpusetEnsureParent), where joining an empty
+// cpuset fails with ENOSPC.
+BOOST_AUTO_TEST_CASE(real_host_cpuset_under_empty_caller_cgroups,
+                     *boost::unit_test::precondition(needs_root)) {
+  cg::Layout l = cg::Layout::detect();
+  if (!l.v1.count("cpuset")) {
+    BOOST_TEST_MESSAGE("SKIP: no v1 cpuset hierarchy");
+    return;
+  }
+  std::string top = "/nucleus-unit-" + std::to_string(::getpid()) + "-kube";
+  std::string pod = l.v1.at("cpuset") + top + "/pod";
+  fs::create_directories(pod);
+  BOOST_TEST(slurp(pod + "/cpuset.cpus").empty());
+  {
+    RealCgroup c(top + "/pod/c1");
+    pid_t kid = spawn_sleeper();
+    c.m->add_process(kid);
+    std::string leaf = fsm(c.m).v1_dir("cpuset");
+    BOOST_TEST(slurp(leaf + "/cgroup.procs") == std::to_string(kid));
+    std::string root_cpus = slurp(l.v1.at("cpuset") + "/cpuset.cpus");
+    BOOST_TEST(slurp(pod + "/cpuset.cpus") == root_cpus);
+    BOOST_TEST(slurp(leaf + "/cpuset.cpus") == root_cpus);
+  }
+  ::rmdir(pod.c_str());
+  ::rmdir((l.v1.at("cpuset") + top).c_str());
+  BOOST_TEST(!nucleus::path_exists(l.v1.at("cpuset") + top));
+}

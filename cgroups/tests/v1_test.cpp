@@ -54,6 +54,57 @@ BOOST_AUTO_TEST_CASE(v1_create_makes_every_hierarchy_and_seeds_cpuset) {
   BOOST_TEST(fsm(f.m).created().size() == 2 * kAll.size());
 }
 
+// A Kubernetes pod cgroup made by the caller (kubepods/burstable/pod) with empty cpuset files:
+// every empty level is filled from its parent, top down, before the container could join.
+BOOST_AUTO_TEST_CASE(v1_cpuset_fills_empty_parents_made_by_the_caller) {
+  TempRoot t;
+  cg::Layout l = cg::Layout::under(t.root, {"cpuset"}, {});
+  put(t.p("cpuset/cpuset.cpus"), "0-3");
+  put(t.p("cpuset/cpuset.mems"), "0");
+  for (const char* d : {"kubepods", "kubepods/burstable", "kubepods/burstable/pod"})
+    touch(t.p(std::string("cpuset/") + d), {"cpuset.cpus", "cpuset.mems"});
+  put(t.p("cpuset/kubepods/cpuset.cpus"), "1-2");  // non-empty: the walk stops here for cpus
+  WriteLog log(t.root);
+  cg::Options o;
+  o.id = "c1";
+  o.cgroups_path = "/kubepods/burstable/pod/c1";
+  auto m = cg::make_manager(l, o);
+  m->create();
+  BOOST_TEST(log.to("cpuset/kubepods/cpuset.cpus").empty());
+  BOOST_TEST(slurp(t.p("cpuset/kubepods/cpuset.mems")) == "0");
+  for (const char* d :
+       {"kubepods/burstable", "kubepods/burstable/pod", "kubepods/burstable/pod/c1"}) {
+    BOOST_TEST(slurp(t.p(std::string("cpuset/") + d + "/cpuset.cpus")) == "1-2");
+    BOOST_TEST(slurp(t.p(std::string("cpuset/") + d + "/cpuset.mems")) == "0");
+  }
+  // top down: a level is written only once its parent has values
+  BOOST_TEST(log.index("cpuset/kubepods/cpuset.mems") <
+             log.index("cpuset/kubepods/burstable/cpuset.mems"));
+  BOOST_TEST(log.index("cpuset/kubepods/burstable/cpuset.cpus") <
+             log.index("cpuset/kubepods/burstable/pod/cpuset.cpus"));
+  BOOST_TEST(log.index("cpuset/kubepods/burstable/pod/cpuset.cpus") <
+             log.index("cpuset/kubepods/burstable/pod/c1/cpuset.cpus"));
+  // the caller's directories are not the container's to remove
+  BOOST_TEST(fsm(m).created() == std::vector<std::string>{t.p("cpuset/kubepods/burstable/pod/c1")});
+}
+
+// An existing, already filled cgroup is left as it is (no write).
+BOOST_AUTO_TEST_CASE(v1_cpuset_existing_filled_cgroup_is_not_rewritten) {
+  TempRoot t;
+  cg::Layout l = cg::Layout::under(t.root, {"cpuset"}, {});
+  put(t.p("cpuset/cpuset.cpus"), "0-3");
+  put(t.p("cpuset/cpuset.mems"), "0");
+  put(t.p("cpuset/x/c1/cpuset.cpus"), "3");
+  put(t.p("cpuset/x/c1/cpuset.mems"), "0");
+  WriteLog log(t.root);
+  cg::Options o;
+  o.id = "c1";
+  o.cgroups_path = "/x/c1";
+  auto m = cg::make_manager(l, o);
+  m->create();
+  BOOST_TEST(log.all().empty());
+}
+
 BOOST_AUTO_TEST_CASE(v1_every_field_writes_the_right_file) {
   V1 f;
   touch(f.d("memory"),
