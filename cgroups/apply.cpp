@@ -29,6 +29,18 @@ Error missing(const std::string& field, const std::string& controller) {
 
 }  // namespace
 
+std::string FsManager::rt_budget_parent() const {
+  auto cpu = layout_.v1.find("cpu");
+  if (cpu == layout_.v1.end()) return "";
+  for (const auto& h : hs_) {
+    if (h.v2 || h.mount != cpu->second) continue;
+    auto slash = h.path.rfind('/');
+    if (slash != std::string::npos && h.path.substr(0, slash) == kDefaultParent)
+      return h.mount + kDefaultParent;
+  }
+  return "";
+}
+
 void FsManager::apply(const oci::Resources& r) {
   // Which side takes a controller: "v1" dir, "v2" dir, or an error naming the field.
   struct Target {
@@ -61,7 +73,7 @@ void FsManager::apply(const oci::Resources& r) {
   }
   if (r.cpu && any_cpu(*r.cpu)) {
     auto t = target("cpu", "cpu", "cpu");
-    t.v2 ? v2::cpu(t.dir, *r.cpu) : v1::cpu(t.dir, *r.cpu);
+    t.v2 ? v2::cpu(t.dir, *r.cpu) : v1::cpu(t.dir, *r.cpu, rt_budget_parent());
   }
   if (r.cpu && (!r.cpu->cpus.empty() || !r.cpu->mems.empty())) {
     auto t = target("cpuset", "cpuset", r.cpu->cpus.empty() ? "cpu.mems" : "cpu.cpus");

@@ -116,7 +116,7 @@ std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts)
   if (!opts.cgroups_path || opts.cgroups_path->empty()) {
     if (opts.id.empty() || opts.id.find('/') != std::string::npos)
       throw Error("invalid container id \"" + opts.id + "\" for a cgroup path");
-    path = "/nucleus-oci/" + opts.id;
+    path = std::string(kDefaultParent) + "/" + opts.id;
   } else {
     path = *opts.cgroups_path;
     check_text(path);

@@ -10,6 +10,7 @@ setup() {
   common_setup
   [[ -d $CG/memory && -d $CG/cpu ]] || skip "needs cgroup v1 memory and cpu hierarchies"
   PARENT=nucleus-parity-$ID
+  RT_SAVED=()
 }
 
 teardown() {
@@ -18,7 +19,29 @@ teardown() {
   # the parents the tests made themselves, deepest first (the runtime leaves a parent it did not
   # make; one it made and still holds a container is gone with the container)
   for d in $(find "$CG"/*/"$PARENT" -depth -type d 2>/dev/null); do rmdir "$d" 2>/dev/null || true; done
+  restore_rt_budgets
   return $rc
+}
+
+# save_rt_budget DIR: put DIR's cpu.rt_runtime_us back at teardown (the runtime may grow it; a
+# DIR made meanwhile has none, as the kernel makes it).
+save_rt_budget() {
+  local v=0
+  [[ -e $1/cpu.rt_runtime_us ]] && v=$(cat "$1/cpu.rt_runtime_us")
+  RT_SAVED+=("$1=$v")
+}
+
+# (a removed child's budget is released asynchronously: retried for up to 2 s)
+restore_rt_budgets() {
+  local e i
+  for e in "${RT_SAVED[@]}"; do
+    for ((i = 0; i < 40; i++)); do
+      [[ -e ${e%%=*}/cpu.rt_runtime_us ]] || break
+      echo "${e#*=}" 2>/dev/null > "${e%%=*}/cpu.rt_runtime_us" && break
+      sleep 0.05
+    done
+  done
+  return 0
 }
 
 start_sleeping() {
@@ -26,6 +49,10 @@ start_sleeping() {
   rt create --bundle "$BUNDLE" "$ID"
   rt start "$ID"
   expect_eq "$(status_of "$ID")" running status
+}
+
+needs_rt() {
+  [[ -e $CG/cpu/cpu.rt_runtime_us ]] || skip "the kernel has no RT group scheduling (CONFIG_RT_GROUP_SCHED)"
 }
 
 @test "a cgroup under a caller's cpuset cgroup with empty cpus/mems: each empty level is filled from its parent" {
@@ -43,4 +70,38 @@ start_sleeping() {
     expect_eq "$(cat "$CG/cpuset/$d/cpuset.mems")" "$want_mems" "$d cpuset.mems"
   done
   grep -qx "$(pid_of "$ID")" "$CG/cpuset/$PARENT/pod/$ID/cgroup.procs" || fail "init not in the cpuset cgroup"
+}
+
+@test "cpu.realtimeRuntime in the default cgroup (its parent starts with no rt budget)" {
+  needs_rt
+  save_rt_budget "$CG/cpu/nucleus-oci"
+  update_config '.linux.resources.cpu.realtimeRuntime = 10000 | .linux.resources.cpu.realtimePeriod = 1000000'
+  start_sleeping
+  local d
+  d=$(cg_dir cpu)
+  expect_eq "$(cat "$d/cpu.rt_period_us")" 1000000 cpu.rt_period_us
+  expect_eq "$(cat "$d/cpu.rt_runtime_us")" 10000 cpu.rt_runtime_us
+}
+
+@test "update rt period and runtime: a smaller and a larger period both apply (runc's order)" {
+  needs_rt
+  # an explicit parent with a budget of its own, as runc's update.bats sets up
+  mkdir -p "$CG/cpu/$PARENT"
+  echo 1000000 > "$CG/cpu/$PARENT/cpu.rt_period_us"
+  echo 100000 > "$CG/cpu/$PARENT/cpu.rt_runtime_us"
+  update_config '.linux.cgroupsPath = $p' --arg p "/$PARENT/$ID"
+  start_sleeping
+  local d=$CG/cpu/$PARENT/$ID
+  run rt update --cpu-rt-period 1000000 --cpu-rt-runtime 90000 "$ID"
+  expect_status 0
+  # smaller: 90000 does not fit a 10000 period, so the runtime must go first
+  run rt update --cpu-rt-period 10000 --cpu-rt-runtime 900 "$ID"
+  expect_status 0
+  expect_eq "$(cat "$d/cpu.rt_period_us")" 10000 cpu.rt_period_us
+  expect_eq "$(cat "$d/cpu.rt_runtime_us")" 900 cpu.rt_runtime_us
+  # larger again
+  run rt update --cpu-rt-period 100000 --cpu-rt-runtime 9000 "$ID"
+  expect_status 0
+  expect_eq "$(cat "$d/cpu.rt_period_us")" 100000 cpu.rt_period_us
+  expect_eq "$(cat "$d/cpu.rt_runtime_us")" 9000 cpu.rt_runtime_us
 }
