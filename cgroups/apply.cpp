@@ -29,6 +29,11 @@ Error missing(const std::string& field, const std::string& controller) {
 
 }  // namespace
 
+void validate(const Layout& layout, const oci::Resources& r) {
+  if (!r.unified.empty() && !layout.pure_v2())
+    throw Error("invalid configuration: cannot use unified on cgroup v1");
+}
+
 std::string FsManager::rt_budget_parent() const {
   auto cpu = layout_.v1.find("cpu");
   if (cpu == layout_.v1.end()) return "";
@@ -42,6 +47,7 @@ std::string FsManager::rt_budget_parent() const {
 }
 
 void FsManager::apply(const oci::Resources& r) {
+  validate(layout_, r);
   // Which side takes a controller: "v1" dir, "v2" dir, or an error naming the field.
   struct Target {
     std::string dir;
@@ -103,11 +109,7 @@ void FsManager::apply(const oci::Resources& r) {
     auto t = target("rdma", "rdma", "rdma");
     t.v2 ? v2::rdma(t.dir, r.rdma) : v1::rdma(t.dir, r.rdma);
   }
-  if (!r.unified.empty()) {
-    std::string d = v2_dir();
-    if (d.empty()) throw Error(kF + "unified: the host has no cgroup2 hierarchy (cgroup v1 only)");
-    v2::unified(d, r.unified);
-  }
+  if (!r.unified.empty()) v2::unified(v2_dir(), r.unified);
 }
 
 }  // namespace nucleus::cgroups

@@ -130,6 +130,11 @@ struct Options {
   bool rootless = false;
 };
 
+// runc's check of linux.resources before anything is made (validate's cgroupsCheck): unified
+// needs a cgroup v2 only host; elsewhere (v1, hybrid) runc's text
+// "invalid configuration: cannot use unified on cgroup v1".
+void validate(const Layout& layout, const oci::Resources& resources);
+
 // A manager for a new container. Absolute cgroupsPath is used as is under every hierarchy root;
 // a relative one is placed under the caller's own cgroup in each hierarchy (as runc's cgroupfs
 // driver; on cgroup2 under the parent of the caller's cgroup, as runc's fs2); unset means

@@ -341,6 +341,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
                 " is not absolute. Support for non-absolute mount destinations will be removed "
                 "in a future release.");
   check_idmapped_mounts(cfg);
+  if (linux.resources) cgroups::validate(host_layout(), *linux.resources);
   // Joining another container's pid namespace, the init is visible there before it could exec
   // the sealed binary: then this runtime re-execs from the sealed view first (it returns here
   // sealed), and the init is a plain clone of it. From a sealed install (README.md) the runtime

@@ -271,8 +271,7 @@ BOOST_AUTO_TEST_CASE(v1_errors_name_the_field_and_the_file) {
              "linux.resources.hugepageLimits: the host has no hugetlb cgroup controller");
   r = Resources{};
   r.unified["memory.high"] = "1";
-  BOOST_TEST(error_of(*f.m, r) ==
-             "linux.resources.unified: the host has no cgroup2 hierarchy (cgroup v1 only)");
+  BOOST_TEST(error_of(*f.m, r) == "invalid configuration: cannot use unified on cgroup v1");
   r = Resources{};
   r.memory.emplace().swappiness = 101;
   BOOST_TEST(error_of(*f.m, r).find("linux.resources.memory.swappiness: 101") == 0);
@@ -318,13 +317,17 @@ BOOST_AUTO_TEST_CASE(hybrid_uses_each_controller_where_the_host_has_it) {
   r.memory.emplace().limit = 1 << 20;
   r.hugepage_limits.push_back({"2MB", 2097152});
   r.devices.push_back({true, "c", 1, 5, "rwm"});
-  r.unified["memory.high"] = "7";
   m->apply(r);
   BOOST_TEST(log.last("memory/nucleus-oci/h1/memory.limit_in_bytes") == "1048576");
   BOOST_TEST(log.last("unified/nucleus-oci/h1/hugetlb.2MB.max") == "2097152");
   BOOST_TEST(log.last("devices/nucleus-oci/h1/devices.allow") == "c 1:5 rwm");
-  BOOST_TEST(log.last("unified/nucleus-oci/h1/memory.high") == "7");
   BOOST_TEST(log.index("unified/nucleus-oci/h1/memory.max") == -1);
+  // unified keys are refused on a hybrid host, as runc (not a pure cgroup v2 host), before
+  // anything is written.
+  log.clear();
+  r.unified["memory.high"] = "7";
+  BOOST_TEST(error_of(*m, r) == "invalid configuration: cannot use unified on cgroup v1");
+  BOOST_TEST(log.all().empty());
   // add_process joins every hierarchy, the named and the cgroup2 one included.
   for (const char* h : {"memory", "pids", "devices", "freezer", "systemd", "unified"})
     touch(t.p(std::string(h) + "/nucleus-oci/h1"), {"cgroup.procs"});

@@ -105,3 +105,12 @@ needs_rt() {
   expect_eq "$(cat "$d/cpu.rt_period_us")" 100000 cpu.rt_period_us
   expect_eq "$(cat "$d/cpu.rt_runtime_us")" 9000 cpu.rt_runtime_us
 }
+
+@test "linux.resources.unified on a cgroup v1 (hybrid) host is refused: invalid configuration" {
+  update_config '.linux.resources.unified = {"memory.min": "131072"}'
+  set_args true
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_failure
+  expect_output_contains "invalid configuration: cannot use unified on cgroup v1"
+  [[ -z $(leaked_cgroups) ]] || fail "cgroups left: $(leaked_cgroups)"
+}
