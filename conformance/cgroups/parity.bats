@@ -114,3 +114,20 @@ needs_rt() {
   expect_output_contains "invalid configuration: cannot use unified on cgroup v1"
   [[ -z $(leaked_cgroups) ]] || fail "cgroups left: $(leaked_cgroups)"
 }
+
+@test "create in an existing cgroup that holds processes is refused: container's cgroup is not empty" {
+  update_config '.linux.cgroupsPath = $p' --arg p "/$PARENT/shared"
+  start_sleeping
+  local first
+  first=$(pid_of "$ID")
+  run rt create --bundle "$BUNDLE" "${ID}b"
+  expect_failure
+  expect_output_contains "container's cgroup is not empty: 1 process(es) found"
+  # the first container's cgroup is untouched
+  grep -qx "$first" "$CG/memory/$PARENT/shared/cgroup.procs" || fail "first container moved out"
+  expect_eq "$(status_of "${ID}b")" none "second container state"
+  # the same id again is still that error, not the cgroup's
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_failure
+  expect_output_contains "already exists"
+}
