@@ -131,3 +131,17 @@ needs_rt() {
   expect_failure
   expect_output_contains "already exists"
 }
+
+@test "exec on a hybrid host joins the container's cgroup2 directory too" {
+  [[ -d $CG/unified && -d $CG/memory ]] || skip "needs a hybrid host"
+  # no cgroup namespace: /proc/self/cgroup shows the host's paths
+  update_config '.linux.cgroupsPath = $p | .linux.namespaces -= [{"type": "cgroup"}]' --arg p "/$PARENT/$ID"
+  start_sleeping
+  local run_cg exec_cg
+  run_cg=$(grep '^0::' "/proc/$(pid_of "$ID")/cgroup")
+  expect_eq "$run_cg" "0::/$PARENT/$ID" "init's cgroup2 path"
+  run rt exec "$ID" cat /proc/self/cgroup
+  expect_status 0
+  exec_cg=$(grep '^0::' <<<"$output")
+  expect_eq "$exec_cg" "$run_cg" "exec's cgroup2 path"
+}
