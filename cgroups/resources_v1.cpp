@@ -149,23 +149,28 @@ void cpu(const std::string& d, const oci::CPUResources& c, const std::string& bu
       throw Error(kF + "cpu.shares: " + std::to_string(*c.shares) +
                   " is out of range (the kernel set " + std::to_string(got) + ")");
   }
-  // A smaller period can be refused (EINVAL) until the quota is lowered: retry it after.
-  bool period_pending = false;
-  if (c.period && *c.period != 0) {
+  // runc's order: the period and the burst first, each written again after the quota when the
+  // kernel refused it (EINVAL) for the current quota (a smaller period, a larger burst).
+  bool quota = c.quota && *c.quota != 0;
+  auto before_quota = [&](const char* file, uint64_t value, const char* field) {
     try {
-      write_cg(d, "cpu.cfs_period_us", std::to_string(*c.period), kF + "cpu.period");
+      write_cg(d, file, std::to_string(value), kF + field);
+      return false;
     } catch (const Error& e) {
-      if (e.code() != EINVAL || !c.quota || *c.quota == 0) throw;
-      period_pending = true;
+      if (e.code() != EINVAL || !quota) throw;
+      return true;
     }
-  }
-  if (c.quota && *c.quota != 0) {
+  };
+  bool period_pending =
+      c.period && *c.period != 0 && before_quota("cpu.cfs_period_us", *c.period, "cpu.period");
+  bool burst_pending = c.burst && before_quota("cpu.cfs_burst_us", *c.burst, "cpu.burst");
+  if (quota) {
     write_cg(d, "cpu.cfs_quota_us", std::to_string(*c.quota), kF + "cpu.quota");
     if (period_pending)
       write_cg(d, "cpu.cfs_period_us", std::to_string(*c.period), kF + "cpu.period");
+    if (burst_pending) write_cg(d, "cpu.cfs_burst_us", std::to_string(*c.burst), kF + "cpu.burst");
   }
-  if (c.burst) write_cg(d, "cpu.cfs_burst_us", std::to_string(*c.burst), kF + "cpu.burst");
-  if (c.idle) write_cg(d, "cpu.idle", *c.idle ? "1" : "0", kF + "cpu.idle");
+  if (c.idle) write_cg(d, "cpu.idle", std::to_string(*c.idle), kF + "cpu.idle");
   rt_sched(d, c, budget_parent);
 }
 

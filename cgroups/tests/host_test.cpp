@@ -418,3 +418,28 @@ BOOST_AUTO_TEST_CASE(real_host_rt_runtime_in_the_default_cgroup,
     BOOST_TEST(slurp(d + "/cpu.rt_runtime_us") == "5000");
   }
 }
+
+// cpu.cfs_burst_us must stay within the quota: runc's order writes the burst before the quota and
+// again after it when refused, so both a shrinking and a growing quota+burst apply.
+BOOST_AUTO_TEST_CASE(real_host_cfs_quota_and_burst_in_either_direction,
+                     *boost::unit_test::precondition(needs_root)) {
+  cg::Layout l = cg::Layout::detect();
+  if (!l.v1.count("cpu") || !nucleus::path_exists(l.v1.at("cpu") + "/cpu.cfs_burst_us")) {
+    BOOST_TEST_MESSAGE("SKIP: no v1 cpu hierarchy with cpu.cfs_burst_us");
+    return;
+  }
+  RealCgroup c("/nucleus-unit-" + std::to_string(::getpid()) + "-burst");
+  std::string d = fsm(c.m).v1_dir("cpu");
+  auto set = [&](int64_t quota, uint64_t burst) {
+    Resources r;
+    r.cpu.emplace().quota = quota;
+    r.cpu->period = 100000;
+    r.cpu->burst = burst;
+    c.m->apply(r);
+    BOOST_TEST(slurp(d + "/cpu.cfs_quota_us") == std::to_string(quota));
+    BOOST_TEST(slurp(d + "/cpu.cfs_burst_us") == std::to_string(burst));
+  };
+  set(50000, 40000);
+  set(20000, 10000);  // the old burst (40000) exceeds the new quota: burst first
+  set(80000, 70000);  // the new burst exceeds the old quota (20000): quota first
+}

@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(v1_every_field_writes_the_right_file) {
   c.burst = 1000;
   c.realtime_runtime = 950000;
   c.realtime_period = 1000000;
-  c.idle = true;
+  c.idle = 1;
   c.cpus = "0-1";
   c.mems = "0";
   r.pids.emplace().limit = 10;

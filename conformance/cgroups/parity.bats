@@ -145,3 +145,42 @@ needs_rt() {
   exec_cg=$(grep '^0::' <<<"$output")
   expect_eq "$exec_cg" "$run_cg" "exec's cgroup2 path"
 }
+
+@test "update --cpu-burst writes cpu.cfs_burst_us and keeps it across other updates" {
+  start_sleeping
+  local d
+  d=$(cg_dir cpu)
+  [[ -e $d/cpu.cfs_burst_us ]] || skip "the kernel has no cpu.cfs_burst_us"
+  expect_eq "$(cat "$d/cpu.cfs_burst_us")" 0 "cpu.cfs_burst_us at start"
+  run rt update --cpu-period 900000 --cpu-burst 500000 "$ID"
+  expect_status 0
+  expect_eq "$(cat "$d/cpu.cfs_burst_us")" 500000 cpu.cfs_burst_us
+  run rt update --memory 100M "$ID"
+  expect_status 0
+  expect_eq "$(cat "$d/cpu.cfs_burst_us")" 500000 "cpu.cfs_burst_us after --memory"
+  run rt update --cpu-period 900000 --cpu-burst 0 "$ID"
+  expect_status 0
+  expect_eq "$(cat "$d/cpu.cfs_burst_us")" 0 "cpu.cfs_burst_us reset"
+}
+
+@test "cpu.idle at create, update --cpu-idle and idle JSON; values other than 0 and 1 are refused" {
+  [[ -e $CG/cpu/cpu.idle ]] || skip "the kernel has no cpu.idle"
+  update_config '.linux.resources.cpu.idle = 1'
+  start_sleeping
+  local d val
+  d=$(cg_dir cpu)
+  expect_eq "$(cat "$d/cpu.idle")" 1 "cpu.idle at create"
+  for val in 0 1 0; do
+    run rt update --cpu-idle "$val" "$ID"
+    expect_status 0
+    expect_eq "$(cat "$d/cpu.idle")" "$val" "cpu.idle after --cpu-idle $val"
+  done
+  run rt update -r - "$ID" <<<'{"cpu": {"idle": 1}}'
+  expect_status 0
+  expect_eq "$(cat "$d/cpu.idle")" 1 "cpu.idle after JSON"
+  for val in -1 2; do
+    run rt update --cpu-idle "$val" "$ID"
+    expect_failure
+    expect_eq "$(cat "$d/cpu.idle")" 1 "cpu.idle after --cpu-idle $val"
+  done
+}
