@@ -30,6 +30,10 @@ Error missing(const std::string& field, const std::string& controller) {
 }  // namespace
 
 void validate(const Layout& layout, const oci::Resources& r) {
+  // runc's specconv: a device rule needs an access (runc's wording, its index in the list).
+  for (size_t i = 0; i < r.devices.size(); ++i)
+    if (r.devices[i].access.empty())
+      throw Error("device access at " + std::to_string(i) + " field cannot be empty");
   if (!r.unified.empty() && !layout.pure_v2())
     throw Error("invalid configuration: cannot use unified on cgroup v1");
 }

@@ -130,9 +130,10 @@ struct Options {
   bool rootless = false;
 };
 
-// runc's check of linux.resources before anything is made (validate's cgroupsCheck): unified
-// needs a cgroup v2 only host; elsewhere (v1, hybrid) runc's text
-// "invalid configuration: cannot use unified on cgroup v1".
+// runc's checks of linux.resources before anything is made, with runc's texts:
+// - every devices[i] has an access (specconv): "device access at I field cannot be empty";
+// - unified needs a cgroup v2 only host (validate's cgroupsCheck); elsewhere (v1, hybrid):
+//   "invalid configuration: cannot use unified on cgroup v1".
 void validate(const Layout& layout, const oci::Resources& resources);
 
 // A manager for a new container. Absolute cgroupsPath is used as is under every hierarchy root;

@@ -155,7 +155,7 @@ BOOST_AUTO_TEST_CASE(v1_every_field_writes_the_right_file) {
   b.throttle_write_iops_device.push_back({8, 0, 40});
   r.devices.push_back({false, "a", {}, {}, "rwm"});
   r.devices.push_back({true, "c", 1, 3, "rw"});
-  r.devices.push_back({true, "b", 8, {}, ""});
+  r.devices.push_back({true, "b", 8, {}, "rwm"});
   r.devices.push_back({false, "", {}, {}, "m"});
   r.hugepage_limits.push_back({"2MB", 4194304});
   r.hugepage_limits.push_back({"1GB", 1073741824});
@@ -272,6 +272,11 @@ BOOST_AUTO_TEST_CASE(v1_errors_name_the_field_and_the_file) {
   r = Resources{};
   r.unified["memory.high"] = "1";
   BOOST_TEST(error_of(*f.m, r) == "invalid configuration: cannot use unified on cgroup v1");
+  // runc's specconv refuses a device rule without an access (it names the rule's index).
+  r = Resources{};
+  r.devices.push_back({false, "a", {}, {}, "rwm"});
+  r.devices.push_back({true, "c", 1, 3, ""});
+  BOOST_TEST(error_of(*f.m, r) == "device access at 1 field cannot be empty");
   r = Resources{};
   r.memory.emplace().swappiness = 101;
   BOOST_TEST(error_of(*f.m, r).find("linux.resources.memory.swappiness: 101") == 0);

@@ -115,6 +115,16 @@ needs_rt() {
   [[ -z $(leaked_cgroups) ]] || fail "cgroups left: $(leaked_cgroups)"
 }
 
+@test "a device rule with an empty access is refused (runc's specconv): device access at N field cannot be empty" {
+  local n
+  n=$(jq '.linux.resources.devices // [] | length' "$BUNDLE/config.json")
+  update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": ""}]'
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "device access at $n field cannot be empty"
+}
+
 @test "create in an existing cgroup that holds processes is refused: container's cgroup is not empty" {
   update_config '.linux.cgroupsPath = $p' --arg p "/$PARENT/shared"
   start_sleeping
