@@ -56,6 +56,8 @@ class FsManager : public Manager {
   std::string serialize() const override;
   std::string serialize_planned() const override;
   std::string path() const override;
+  std::unique_ptr<Manager> sub_cgroup(
+      const std::map<std::string, std::string>& paths) const override;
 
   // This cgroup's directory in a v1 controller's hierarchy ("" when the host lacks it).
   std::string v1_dir(const std::string& controller) const;

@@ -240,7 +240,8 @@ std::vector<Hierarchy> FsManager::join_order() const {
 void FsManager::add_process(pid_t pid) {
   for (const auto& h : join_order()) {
     try {
-      write_cg(h.dir(), "cgroup.procs", std::to_string(pid), "join cgroup");
+      write_cg(h.dir(), "cgroup.procs", std::to_string(pid),
+               "error adding pid " + std::to_string(pid) + " to cgroups");
     } catch (const Error& e) {
       if (!rootless_ || (e.code() != EACCES && e.code() != EPERM)) throw;
     }

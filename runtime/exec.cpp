@@ -173,6 +173,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (o.process.args.empty()) throw Error("exec: process.args must not be empty");
   if (o.process.cwd.empty() || o.process.cwd[0] != '/')
     throw Error("exec: process.cwd must be an absolute path");
+  if (cg && !o.sub_cgroups.empty()) cg = cg->sub_cgroup(o.sub_cgroups);  // exec --cgroup
 
   std::optional<seccomp::Filter> filter;
   if (cfg.linux->seccomp)

@@ -194,3 +194,30 @@ needs_rt() {
     expect_eq "$(cat "$d/cpu.idle")" 1 "cpu.idle after --cpu-idle $val"
   done
 }
+
+@test "exec --cgroup: sub-cgroups of the container's cgroup (v1), not a parent, not a missing one" {
+  # no cgroup namespace: /proc/self/cgroup shows the host's paths
+  update_config '.linux.cgroupsPath = $p | .linux.namespaces -= [{"type": "cgroup"}]' --arg p "/$PARENT/$ID"
+  start_sleeping
+  local rel=/$PARENT/$ID
+  run rt exec --cgroup .. "$ID" true
+  expect_failure
+  expect_output_contains ".. is not a sub cgroup path"
+  run rt exec --cgroup nonexistent "$ID" true
+  expect_failure
+  expect_output_contains "/nonexistent/cgroup.procs: no such file"
+  run rt exec --cgroup cpu:nonexistent "$ID" true
+  expect_failure
+  expect_output_contains "/nonexistent/cgroup.procs: no such file"
+  run rt exec --cgroup whaaat:/ "$ID" true
+  expect_failure
+  expect_output_contains "unknown controller "
+  run rt exec --cgroup / "$ID" cat /proc/self/cgroup
+  expect_status 0
+  run grep -v ":$rel\$" <<<"$output"
+  expect_status 1
+  mkdir "$CG/memory$rel/submem" "$CG/cpu$rel/subcpu" "$CG/cpuacct$rel/subcpu"
+  run rt exec --cgroup memory:submem --cgroup cpu,cpuacct:subcpu "$ID" cat /proc/self/cgroup
+  expect_status 0
+  expect_output_contains ":memory:$rel/submem" ":cpu:$rel/subcpu" ":cpuacct:$rel/subcpu" ":pids:$rel"
+}
