@@ -221,3 +221,13 @@ needs_rt() {
   expect_status 0
   expect_output_contains ":memory:$rel/submem" ":cpu:$rel/subcpu" ":cpuacct:$rel/subcpu" ":pids:$rel"
 }
+
+@test "a scheduler refused for a container with cpu.cpus: process scheduler can't be used together with AllowedCPUs" {
+  (($(nproc) > 1)) || skip "needs more than one CPU"
+  update_config '.linux.resources.cpu.cpus = "0"
+    | .process.scheduler = {"policy": "SCHED_DEADLINE", "nice": 19, "runtime": 42000, "deadline": 1000000, "period": 1000000}'
+  set_args true
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "process scheduler can't be used together with AllowedCPUs"
+}
