@@ -29,7 +29,29 @@ Error missing(const std::string& field, const std::string& controller) {
 
 }  // namespace
 
+void validate(const Layout& layout, const oci::Resources& r) {
+  // runc's specconv: a device rule needs an access (runc's wording, its index in the list).
+  for (size_t i = 0; i < r.devices.size(); ++i)
+    if (r.devices[i].access.empty())
+      throw Error("device access at " + std::to_string(i) + " field cannot be empty");
+  if (!r.unified.empty() && !layout.pure_v2())
+    throw Error("invalid configuration: cannot use unified on cgroup v1");
+}
+
+std::string FsManager::rt_budget_parent() const {
+  auto cpu = layout_.v1.find("cpu");
+  if (cpu == layout_.v1.end()) return "";
+  for (const auto& h : hs_) {
+    if (h.v2 || h.mount != cpu->second) continue;
+    auto slash = h.path.rfind('/');
+    if (slash != std::string::npos && h.path.substr(0, slash) == kDefaultParent)
+      return h.mount + kDefaultParent;
+  }
+  return "";
+}
+
 void FsManager::apply(const oci::Resources& r) {
+  validate(layout_, r);
   // Which side takes a controller: "v1" dir, "v2" dir, or an error naming the field.
   struct Target {
     std::string dir;
@@ -61,7 +83,7 @@ void FsManager::apply(const oci::Resources& r) {
   }
   if (r.cpu && any_cpu(*r.cpu)) {
     auto t = target("cpu", "cpu", "cpu");
-    t.v2 ? v2::cpu(t.dir, *r.cpu) : v1::cpu(t.dir, *r.cpu);
+    t.v2 ? v2::cpu(t.dir, *r.cpu) : v1::cpu(t.dir, *r.cpu, rt_budget_parent());
   }
   if (r.cpu && (!r.cpu->cpus.empty() || !r.cpu->mems.empty())) {
     auto t = target("cpuset", "cpuset", r.cpu->cpus.empty() ? "cpu.mems" : "cpu.cpus");
@@ -91,11 +113,7 @@ void FsManager::apply(const oci::Resources& r) {
     auto t = target("rdma", "rdma", "rdma");
     t.v2 ? v2::rdma(t.dir, r.rdma) : v1::rdma(t.dir, r.rdma);
   }
-  if (!r.unified.empty()) {
-    std::string d = v2_dir();
-    if (d.empty()) throw Error(kF + "unified: the host has no cgroup2 hierarchy (cgroup v1 only)");
-    v2::unified(d, r.unified);
-  }
+  if (!r.unified.empty()) v2::unified(v2_dir(), r.unified);
 }
 
 }  // namespace nucleus::cgroups

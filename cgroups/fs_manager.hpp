@@ -22,6 +22,9 @@
 
 namespace nucleus::cgroups {
 
+// The parent of a container's cgroup when linux.cgroupsPath is unset: /nucleus-oci/<id>.
+inline constexpr const char* kDefaultParent = "/nucleus-oci";
+
 struct Hierarchy {
   std::string mount;  // mount point of the hierarchy
   std::string path;   // this cgroup inside it ("/nucleus-oci/id")
@@ -53,6 +56,8 @@ class FsManager : public Manager {
   std::string serialize() const override;
   std::string serialize_planned() const override;
   std::string path() const override;
+  std::unique_ptr<Manager> sub_cgroup(
+      const std::map<std::string, std::string>& paths) const override;
 
   // This cgroup's directory in a v1 controller's hierarchy ("" when the host lacks it).
   std::string v1_dir(const std::string& controller) const;
@@ -72,9 +77,13 @@ class FsManager : public Manager {
   // The hierarchies in the order a process joins them: the one that freezes (the v1 freezer's,
   // else cgroup2's) last.
   std::vector<Hierarchy> join_order() const;
+  // The v1 cpu directory of kDefaultParent when this cgroup sits right under it, else "": the
+  // parent whose realtime budget v1::cpu may grow for the container.
+  std::string rt_budget_parent() const;
 
  private:
   void create_in(const Hierarchy& h, bool cpuset);
+  void make_dirs(const Hierarchy& h);  // the cgroup's directory and missing parents
   void create_where(bool unified_only);
   Layout layout_;
   std::vector<Hierarchy> hs_;
@@ -115,7 +124,10 @@ std::map<std::string, uint64_t> read_kv(const std::string& dir, const std::strin
 
 namespace v1 {
 void memory(const std::string& dir, const oci::MemoryResources& m);
-void cpu(const std::string& dir, const oci::CPUResources& c);
+// budget_parent: the directory of a parent whose realtime budget may be grown for the
+// container's cpu.realtimeRuntime (the runtime's default parent, which the kernel makes with
+// none), "" for none.
+void cpu(const std::string& dir, const oci::CPUResources& c, const std::string& budget_parent = "");
 void cpuset(const std::string& dir, const oci::CPUResources& c);
 void pids(const std::string& dir, const oci::PidsResources& p);
 void blkio(const std::string& dir, const oci::BlockIOResources& b);

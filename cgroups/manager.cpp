@@ -99,11 +99,20 @@ void delegate_controllers(const std::string& parent) {
   }
 }
 
-// A new v1 cpuset cgroup starts with empty cpus/mems: no task could join it.
-void copy_cpuset(const std::string& parent, const std::string& dir) {
-  for (const char* f : {"cpuset.cpus", "cpuset.mems"})
-    if (read_cg(dir, f).value_or("").empty())
-      write_cg(dir, f, read_cg(parent, f).value_or(""), "create cgroup " + dir);
+// A v1 cpuset cgroup with an empty cpuset.cpus or cpuset.mems takes no task (ENOSPC): a new one
+// starts so, and so may a parent made by the caller (a Kubernetes pod cgroup). As runc's
+// cpusetEnsureParent + cpusetCopyIfNeeded: each empty file is copied from the parent, an empty
+// parent being filled first from its own, up to the first ancestor that has both (the root does).
+void fill_cpuset(const std::string& mount, const std::string& dir) {
+  if (dir.size() <= mount.size()) return;
+  std::string cpus = read_cg(dir, "cpuset.cpus").value_or("");
+  std::string mems = read_cg(dir, "cpuset.mems").value_or("");
+  if (!cpus.empty() && !mems.empty()) return;
+  std::string parent = dir.substr(0, dir.rfind('/'));
+  fill_cpuset(mount, parent);
+  const std::string why = "create cgroup " + dir;
+  if (cpus.empty()) write_cg(dir, "cpuset.cpus", read_cg(parent, "cpuset.cpus").value_or(""), why);
+  if (mems.empty()) write_cg(dir, "cpuset.mems", read_cg(parent, "cpuset.mems").value_or(""), why);
 }
 
 }  // namespace
@@ -186,13 +195,17 @@ void FsManager::create_where(bool unified_only) {
 }
 
 void FsManager::create_in(const Hierarchy& h, bool cpuset) {
+  make_dirs(h);
+  if (cpuset) fill_cpuset(h.mount, h.dir());
+}
+
+void FsManager::make_dirs(const Hierarchy& h) {
   // cgroup v1: the leaf first, as its parents usually exist (one mkdir instead of one per
   // level). cgroup2 walks down from the mount: each parent must delegate its controllers.
   if (!h.v2 && !h.path.empty() && h.path != "/") {
     std::string leaf = h.dir();
     if (::mkdir(leaf.c_str(), 0755) == 0) {
       created_.push_back(leaf);
-      if (cpuset) copy_cpuset(leaf.substr(0, leaf.rfind('/')), leaf);
       return;
     }
     if (errno == EEXIST) return;
@@ -208,7 +221,6 @@ void FsManager::create_in(const Hierarchy& h, bool cpuset) {
     if (h.v2) delegate_controllers(parent);
     if (::mkdir(cur.c_str(), 0755) == 0) {
       created_.push_back(cur);
-      if (cpuset) copy_cpuset(parent, cur);
     } else if (errno != EEXIST) {
       throw_sys("create cgroup " + cur);
     }
@@ -228,7 +240,8 @@ std::vector<Hierarchy> FsManager::join_order() const {
 void FsManager::add_process(pid_t pid) {
   for (const auto& h : join_order()) {
     try {
-      write_cg(h.dir(), "cgroup.procs", std::to_string(pid), "join cgroup");
+      write_cg(h.dir(), "cgroup.procs", std::to_string(pid),
+               "error adding pid " + std::to_string(pid) + " to cgroups");
     } catch (const Error& e) {
       if (!rootless_ || (e.code() != EACCES && e.code() != EPERM)) throw;
     }

@@ -121,6 +121,12 @@ class Manager {
   virtual std::string serialize_planned() const = 0;
   // Path of the cgroup relative to the hierarchy roots ("/nucleus-oci/ID").
   virtual std::string path() const = 0;
+  // `exec --cgroup`: the same cgroup with sub-cgroups (made by the container) in place of its
+  // directories, to attach a process to. Keys are v1 controller names ("memory", "name=systemd")
+  // or "" for every hierarchy (the only form on cgroup v2); values are paths below this cgroup.
+  // Errors as runc's: "X is not a sub cgroup path", "unknown controller X in SubCgroupPaths".
+  virtual std::unique_ptr<Manager> sub_cgroup(
+      const std::map<std::string, std::string>& paths) const = 0;
 };
 
 struct Options {
@@ -129,6 +135,12 @@ struct Options {
   bool systemd = false;                     // --systemd-cgroup
   bool rootless = false;
 };
+
+// runc's checks of linux.resources before anything is made, with runc's texts:
+// - every devices[i] has an access (specconv): "device access at I field cannot be empty";
+// - unified needs a cgroup v2 only host (validate's cgroupsCheck); elsewhere (v1, hybrid):
+//   "invalid configuration: cannot use unified on cgroup v1".
+void validate(const Layout& layout, const oci::Resources& resources);
 
 // A manager for a new container. Absolute cgroupsPath is used as is under every hierarchy root;
 // a relative one is placed under the caller's own cgroup in each hierarchy (as runc's cgroupfs

@@ -116,7 +116,7 @@ std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts)
   if (!opts.cgroups_path || opts.cgroups_path->empty()) {
     if (opts.id.empty() || opts.id.find('/') != std::string::npos)
       throw Error("invalid container id \"" + opts.id + "\" for a cgroup path");
-    path = "/nucleus-oci/" + opts.id;
+    path = std::string(kDefaultParent) + "/" + opts.id;
   } else {
     path = *opts.cgroups_path;
     check_text(path);
@@ -149,6 +149,44 @@ std::string FsManager::serialize_planned() const {
     if (std::find(created_.begin(), created_.end(), h.dir()) == created_.end())
       s += "\tC\t" + h.dir();
   return s;
+}
+
+std::unique_ptr<Manager> FsManager::sub_cgroup(
+    const std::map<std::string, std::string>& paths) const {
+  // runc's path.Join(base, sub), which must stay below base ("/" is the cgroup itself).
+  auto below = [](const std::string& base, const std::string& sub) {
+    std::string p = clean_path(base + "/" + sub);
+    if (p != base && p.rfind(base == "/" ? base : base + "/", 0) != 0)
+      throw Error(sub + " is not a sub cgroup path");
+    return p;
+  };
+  std::map<std::string, std::string> mounts;  // mount of each named controller -> sub path
+  for (const auto& [ctrl, sub] : paths) {
+    if (ctrl.empty()) continue;
+    auto it = layout_.v1.find(ctrl);
+    std::string mount;
+    if (it != layout_.v1.end())
+      mount = it->second;
+    else if (auto n = layout_.v1_named.find(ctrl); n != layout_.v1_named.end())
+      mount = n->second;
+    else
+      throw Error("unknown controller " + ctrl + " in SubCgroupPaths");
+    // Co-mounted controllers (cpu,cpuacct) are one directory: one path for both.
+    auto [at, fresh] = mounts.emplace(mount, sub);
+    if (!fresh && at->second != sub)
+      throw Error("invalid --cgroup argument(s): controllers of " + mount +
+                  " are given different paths");
+  }
+  auto all = paths.find("");
+  std::vector<Hierarchy> hs = hs_;
+  for (auto& h : hs) {
+    if (all != paths.end())
+      h.path = below(h.path, all->second);
+    else if (auto m = mounts.find(h.mount); m != mounts.end())
+      h.path = below(h.path, m->second);
+  }
+  return std::make_unique<FsManager>(layout_, std::move(hs), std::vector<std::string>{}, rootless_,
+                                     unwritable_);
 }
 
 std::unique_ptr<Manager> open_manager(const Layout& layout, const std::string& serialized) {

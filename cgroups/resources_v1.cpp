@@ -23,6 +23,60 @@ void check_usage(const std::string& dir, const std::string& usage_file, int64_t 
                 std::to_string(usage) + " (checkBeforeUpdate)");
 }
 
+// The runtime's default parent (/nucleus-oci) starts with no realtime budget (the kernel gives a
+// new group rt_runtime_us 0), so no container below it could have any, where runc's default
+// cgroup sits right under the caller's (with the root's budget). Gives `parent` the container's
+// runtime over `period` (scaled to the parent's period) on top of its own, from the
+// grandparent's budget. False when that cannot help (the parent is unlimited, or the share would
+// exceed its period).
+bool grow_rt_budget(const std::string& parent, int64_t runtime, uint64_t period) {
+  std::string own = read_cg(parent, "cpu.rt_runtime_us").value_or("-1");
+  uint64_t pp = read_u64(parent, "cpu.rt_period_us");
+  if (own.empty() || own[0] == '-' || pp == 0 || runtime <= 0 || period == 0) return false;
+  unsigned __int128 want =
+      (static_cast<unsigned __int128>(runtime) * pp + period - 1) / period + std::stoull(own);
+  if (want > pp) return false;
+  write_cg(parent, "cpu.rt_runtime_us", std::to_string(static_cast<uint64_t>(want)),
+           kF + "cpu.realtimeRuntime");
+  return true;
+}
+
+// runc's SetRtSched: the period first; when the kernel refuses it (EINVAL: the current runtime
+// does not fit the new period) and a runtime comes too, the runtime, then the period again. So
+// both a larger and a smaller period work. `budget_parent`: a parent whose budget may be grown
+// when the kernel refuses a value for lack of it (grow_rt_budget), "" for none.
+void rt_sched(const std::string& d, const oci::CPUResources& c, const std::string& budget_parent) {
+  uint64_t period = c.realtime_period.value_or(0);
+  int64_t runtime = c.realtime_runtime.value_or(0);
+  // One write; on EINVAL, once more after growing the parent's budget for `runtime` over the
+  // period in force after this write.
+  auto write = [&](const char* file, const std::string& value, const std::string& field,
+                   uint64_t in_force) {
+    try {
+      write_cg(d, file, value, field);
+    } catch (const Error& e) {
+      if (e.code() != EINVAL || budget_parent.empty() || runtime == 0 ||
+          !grow_rt_budget(budget_parent, runtime, in_force))
+        throw;
+      write_cg(d, file, value, field);
+    }
+  };
+  bool period_pending = false;
+  if (period != 0) {
+    try {
+      write_cg(d, "cpu.rt_period_us", std::to_string(period), kF + "cpu.realtimePeriod");
+    } catch (const Error& e) {
+      if (e.code() != EINVAL || runtime == 0) throw;
+      period_pending = true;
+    }
+  }
+  if (runtime == 0) return;
+  uint64_t current = period_pending || period == 0 ? read_u64(d, "cpu.rt_period_us") : period;
+  write("cpu.rt_runtime_us", std::to_string(runtime), kF + "cpu.realtimeRuntime", current);
+  if (period_pending)
+    write("cpu.rt_period_us", std::to_string(period), kF + "cpu.realtimePeriod", period);
+}
+
 }  // namespace
 
 void memory(const std::string& d, const oci::MemoryResources& m) {
@@ -86,7 +140,7 @@ void memory(const std::string& d, const oci::MemoryResources& m) {
   }
 }
 
-void cpu(const std::string& d, const oci::CPUResources& c) {
+void cpu(const std::string& d, const oci::CPUResources& c, const std::string& budget_parent) {
   if (c.shares && *c.shares != 0) {
     write_cg(d, "cpu.shares", std::to_string(*c.shares), kF + "cpu.shares");
     // The kernel clamps to [2, 262144]; report it instead of running with another value.
@@ -95,29 +149,29 @@ void cpu(const std::string& d, const oci::CPUResources& c) {
       throw Error(kF + "cpu.shares: " + std::to_string(*c.shares) +
                   " is out of range (the kernel set " + std::to_string(got) + ")");
   }
-  // A smaller period can be refused (EINVAL) until the quota is lowered: retry it after.
-  bool period_pending = false;
-  if (c.period && *c.period != 0) {
+  // runc's order: the period and the burst first, each written again after the quota when the
+  // kernel refused it (EINVAL) for the current quota (a smaller period, a larger burst).
+  bool quota = c.quota && *c.quota != 0;
+  auto before_quota = [&](const char* file, uint64_t value, const char* field) {
     try {
-      write_cg(d, "cpu.cfs_period_us", std::to_string(*c.period), kF + "cpu.period");
+      write_cg(d, file, std::to_string(value), kF + field);
+      return false;
     } catch (const Error& e) {
-      if (e.code() != EINVAL || !c.quota || *c.quota == 0) throw;
-      period_pending = true;
+      if (e.code() != EINVAL || !quota) throw;
+      return true;
     }
-  }
-  if (c.quota && *c.quota != 0) {
+  };
+  bool period_pending =
+      c.period && *c.period != 0 && before_quota("cpu.cfs_period_us", *c.period, "cpu.period");
+  bool burst_pending = c.burst && before_quota("cpu.cfs_burst_us", *c.burst, "cpu.burst");
+  if (quota) {
     write_cg(d, "cpu.cfs_quota_us", std::to_string(*c.quota), kF + "cpu.quota");
     if (period_pending)
       write_cg(d, "cpu.cfs_period_us", std::to_string(*c.period), kF + "cpu.period");
+    if (burst_pending) write_cg(d, "cpu.cfs_burst_us", std::to_string(*c.burst), kF + "cpu.burst");
   }
-  if (c.burst) write_cg(d, "cpu.cfs_burst_us", std::to_string(*c.burst), kF + "cpu.burst");
-  // rt_runtime must fit the period: period first.
-  if (c.realtime_period && *c.realtime_period != 0)
-    write_cg(d, "cpu.rt_period_us", std::to_string(*c.realtime_period), kF + "cpu.realtimePeriod");
-  if (c.realtime_runtime && *c.realtime_runtime != 0)
-    write_cg(d, "cpu.rt_runtime_us", std::to_string(*c.realtime_runtime),
-             kF + "cpu.realtimeRuntime");
-  if (c.idle) write_cg(d, "cpu.idle", *c.idle ? "1" : "0", kF + "cpu.idle");
+  if (c.idle) write_cg(d, "cpu.idle", std::to_string(*c.idle), kF + "cpu.idle");
+  rt_sched(d, c, budget_parent);
 }
 
 void cpuset(const std::string& d, const oci::CPUResources& c) {

@@ -64,7 +64,7 @@ void cpu(const std::string& d, const oci::CPUResources& c) {
   if (c.realtime_runtime || c.realtime_period)
     throw unsupported(c.realtime_runtime ? "cpu.realtimeRuntime" : "cpu.realtimePeriod",
                       "realtime CPU scheduling limits");
-  if (c.idle) write_cg(d, "cpu.idle", *c.idle ? "1" : "0", kF + "cpu.idle");
+  if (c.idle) write_cg(d, "cpu.idle", std::to_string(*c.idle), kF + "cpu.idle");
   if (c.shares && *c.shares != 0)
     write_cg(d, "cpu.weight", std::to_string(shares_to_weight(*c.shares)), kF + "cpu.shares");
   bool quota = c.quota && *c.quota != 0, period = c.period && *c.period != 0;

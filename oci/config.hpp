@@ -155,7 +155,7 @@ struct CPUResources {
   std::optional<int64_t> realtime_runtime;
   std::optional<uint64_t> realtime_period;
   std::string cpus, mems;
-  std::optional<bool> idle;  // spec: int64 "idle"; non-zero = idle
+  std::optional<int64_t> idle;  // cpu.idle as is (the kernel takes 0 or 1); JSON true/false = 1/0
 };
 
 struct PidsResources {

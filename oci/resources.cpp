@@ -74,9 +74,9 @@ Resources parse_resources_value(const Value& v, const std::string& path, const R
     r.opt(*c, cp, "mems", cpu.mems, &Reader::str);
     if (const Value* idle = r.get(*c, "idle")) {
       if (idle->IsBool())
-        cpu.idle = idle->GetBool();
+        cpu.idle = idle->GetBool() ? 1 : 0;
       else
-        cpu.idle = r.i64(*idle, Reader::join(cp, "idle")) != 0;
+        cpu.idle = r.i64(*idle, Reader::join(cp, "idle"));
     }
     res.cpu = cpu;
   }

@@ -299,6 +299,13 @@ bool recv_from_init(SyncChannel& parent, SyncMsg& m, const cgroups::Manager& cg)
   }
 }
 
+// As runc's factory: a cgroup that exists already (a cgroupsPath shared with another container,
+// say) must hold no process.
+void check_cgroup_empty(const cgroups::Manager& cg) {
+  if (size_t n = cg.pids().size(); n != 0)
+    throw Error("container's cgroup is not empty: " + std::to_string(n) + " process(es) found");
+}
+
 }  // namespace
 
 bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg) {
@@ -341,6 +348,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
                 " is not absolute. Support for non-absolute mount destinations will be removed "
                 "in a future release.");
   check_idmapped_mounts(cfg);
+  if (linux.resources) cgroups::validate(host_layout(), *linux.resources);
   // Joining another container's pid namespace, the init is visible there before it could exec
   // the sealed binary: then this runtime re-execs from the sealed view first (it returns here
   // sealed), and the init is a plain clone of it. From a sealed install (README.md) the runtime
@@ -372,8 +380,9 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   if (std::string why = cg->frozen_for_join(); !why.empty())
     throw Error("container's cgroup unexpectedly frozen (" + why + ")");
   CreateTransaction tx(store, o.id);
-  UniqueFd dir = store.create_dir(o.id);
+  UniqueFd dir = store.create_dir(o.id);  // an id in use is that error, not the cgroup's
   tx.dir_made();
+  check_cgroup_empty(*cg);
   ContainerRecord rec;
   rec.id = o.id;
   rec.bundle = o.bundle;

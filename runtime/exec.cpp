@@ -78,7 +78,8 @@ struct SeccompAgent {
                              SyncChannel& sync, UniqueFd& console,
                              std::optional<seccomp::Filter>& filter,
                              const std::optional<oci::Landlock>& landlock, int preserve_fds,
-                             const std::vector<int>& self_attach_fds, SeccompAgent& agent) {
+                             const std::vector<int>& self_attach_fds, SeccompAgent& agent,
+                             bool allowed_cpus) {
   try {
     sigset_t none;
     sigemptyset(&none);
@@ -114,7 +115,7 @@ struct SeccompAgent {
     UniqueFd ruleset;
     if (landlock) ruleset = init::landlock::build_ruleset(*landlock);
     if (proc.terminal) init::setup_console(proc, console);
-    init::apply_process_attrs(proc);
+    init::apply_process_attrs(proc, allowed_cpus);
     if (proc.oom_score_adj)
       init::write_private_proc(init::proc_self() + "/oom_score_adj",
                                std::to_string(*proc.oom_score_adj), "process.oomScoreAdj");
@@ -173,6 +174,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (o.process.args.empty()) throw Error("exec: process.args must not be empty");
   if (o.process.cwd.empty() || o.process.cwd[0] != '/')
     throw Error("exec: process.cwd must be an absolute path");
+  if (cg && !o.sub_cgroups.empty()) cg = cg->sub_cgroup(o.sub_cgroups);  // exec --cgroup
 
   std::optional<seccomp::Filter> filter;
   if (cfg.linux->seccomp)
@@ -220,7 +222,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   if (pid == 0) {
     parent.close();
     exec_child(o.process, joins, child, console, filter, landlock, o.preserve_fds, fast.task_fds(),
-               agent);
+               agent, init::has_allowed_cpus(*cfg.linux));
   }
   int err = errno;
   fast.close();

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 
 #include "oci/config.hpp"
@@ -19,6 +20,8 @@ struct ExecOptions {
   int console_fd = -1;  // already connected (the CLI's own pty proxy)
   int preserve_fds = 0;
   bool ignore_paused = false;
+  // --cgroup: sub-cgroups of the container's to run in (cgroups::Manager::sub_cgroup's keys).
+  std::map<std::string, std::string> sub_cgroups;
 };
 
 // The container's config.json process, for the CLI to start from.

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "cgroups/tests/fake.hpp"
 #include "runtime/util/error.hpp"
@@ -38,10 +39,11 @@ boost::test_tools::assertion_result needs_root_and_cgroup2(boost::unit_test::tes
 // Kills whatever is left and removes the cgroup even when an assertion failed.
 struct RealCgroup {
   std::unique_ptr<cg::Manager> m;
-  explicit RealCgroup(const std::string& path) {
+  // path unset: the default cgroup, /nucleus-oci/<id>.
+  explicit RealCgroup(std::optional<std::string> path, const std::string& id = "unit") {
     cg::Options o;
-    o.id = "unit";
-    o.cgroups_path = path;
+    o.id = id;
+    o.cgroups_path = std::move(path);
     m = cg::make_manager(cg::Layout::detect(), o);
     m->create();
   }
@@ -336,4 +338,108 @@ BOOST_AUTO_TEST_CASE(real_host_oom_kill_is_counted, *boost::unit_test::precondit
   BOOST_TEST(WIFSIGNALED(status));
   BOOST_TEST(WTERMSIG(status) == SIGKILL);
   BOOST_TEST(c.m->oom_kill_count() >= 1u);
+}
+
+// A Kubernetes-like pod cgroup made by the caller with mkdir (cpuset.cpus/mems empty): the
+// container's cgroup below it takes a process (runc's cpusetEnsureParent), where joining an empty
+// cpuset fails with ENOSPC.
+BOOST_AUTO_TEST_CASE(real_host_cpuset_under_empty_caller_cgroups,
+                     *boost::unit_test::precondition(needs_root)) {
+  cg::Layout l = cg::Layout::detect();
+  if (!l.v1.count("cpuset")) {
+    BOOST_TEST_MESSAGE("SKIP: no v1 cpuset hierarchy");
+    return;
+  }
+  std::string top = "/nucleus-unit-" + std::to_string(::getpid()) + "-kube";
+  std::string pod = l.v1.at("cpuset") + top + "/pod";
+  fs::create_directories(pod);
+  BOOST_TEST(slurp(pod + "/cpuset.cpus").empty());
+  {
+    RealCgroup c(top + "/pod/c1");
+    pid_t kid = spawn_sleeper();
+    c.m->add_process(kid);
+    std::string leaf = fsm(c.m).v1_dir("cpuset");
+    BOOST_TEST(slurp(leaf + "/cgroup.procs") == std::to_string(kid));
+    std::string root_cpus = slurp(l.v1.at("cpuset") + "/cpuset.cpus");
+    BOOST_TEST(slurp(pod + "/cpuset.cpus") == root_cpus);
+    BOOST_TEST(slurp(leaf + "/cpuset.cpus") == root_cpus);
+  }
+  ::rmdir(pod.c_str());
+  ::rmdir((l.v1.at("cpuset") + top).c_str());
+  BOOST_TEST(!nucleus::path_exists(l.v1.at("cpuset") + top));
+}
+
+// The default cgroup's parent (/nucleus-oci) gets no rt budget from the kernel: a container's
+// realtime runtime grows it; then a smaller and a larger period apply in runc's order.
+BOOST_AUTO_TEST_CASE(real_host_rt_runtime_in_the_default_cgroup,
+                     *boost::unit_test::precondition(needs_root)) {
+  cg::Layout l = cg::Layout::detect();
+  if (!l.v1.count("cpu") || !nucleus::path_exists(l.v1.at("cpu") + "/cpu.rt_runtime_us")) {
+    BOOST_TEST_MESSAGE("SKIP: no v1 cpu hierarchy with RT group scheduling");
+    return;
+  }
+  std::string parent = l.v1.at("cpu") + cg::kDefaultParent;
+  // The parent's budget is put back when it stays (other containers in it; the kernel makes it
+  // with 0). A removed child's budget is released asynchronously: retry for a while.
+  struct Restore {
+    std::string file, value;
+    ~Restore() {
+      for (int i = 0; i < 200 && nucleus::path_exists(file); ++i) {
+        try {
+          nucleus::write_file(file, value);
+          return;
+        } catch (const nucleus::Error&) {
+          ::usleep(10000);
+        }
+      }
+    }
+  } restore{parent + "/cpu.rt_runtime_us",
+            nucleus::path_exists(parent) ? slurp(parent + "/cpu.rt_runtime_us") : "0"};
+  {
+    RealCgroup c(std::nullopt, "nucleus-unit-rt-" + std::to_string(::getpid()));
+    std::string d = fsm(c.m).v1_dir("cpu");
+    BOOST_TEST(d == parent + "/nucleus-unit-rt-" + std::to_string(::getpid()));
+    Resources r;
+    r.cpu.emplace().realtime_runtime = 10000;
+    r.cpu->realtime_period = 1000000;
+    c.m->apply(r);
+    BOOST_TEST(slurp(d + "/cpu.rt_period_us") == "1000000");
+    BOOST_TEST(slurp(d + "/cpu.rt_runtime_us") == "10000");
+    // 10000 does not fit a 5000 period: the runtime goes first, then the period again.
+    r.cpu->realtime_runtime = 500;
+    r.cpu->realtime_period = 5000;
+    c.m->apply(r);
+    BOOST_TEST(slurp(d + "/cpu.rt_period_us") == "5000");
+    BOOST_TEST(slurp(d + "/cpu.rt_runtime_us") == "500");
+    r.cpu->realtime_runtime = 5000;
+    r.cpu->realtime_period = 500000;
+    c.m->apply(r);
+    BOOST_TEST(slurp(d + "/cpu.rt_period_us") == "500000");
+    BOOST_TEST(slurp(d + "/cpu.rt_runtime_us") == "5000");
+  }
+}
+
+// cpu.cfs_burst_us must stay within the quota: runc's order writes the burst before the quota and
+// again after it when refused, so both a shrinking and a growing quota+burst apply.
+BOOST_AUTO_TEST_CASE(real_host_cfs_quota_and_burst_in_either_direction,
+                     *boost::unit_test::precondition(needs_root)) {
+  cg::Layout l = cg::Layout::detect();
+  if (!l.v1.count("cpu") || !nucleus::path_exists(l.v1.at("cpu") + "/cpu.cfs_burst_us")) {
+    BOOST_TEST_MESSAGE("SKIP: no v1 cpu hierarchy with cpu.cfs_burst_us");
+    return;
+  }
+  RealCgroup c("/nucleus-unit-" + std::to_string(::getpid()) + "-burst");
+  std::string d = fsm(c.m).v1_dir("cpu");
+  auto set = [&](int64_t quota, uint64_t burst) {
+    Resources r;
+    r.cpu.emplace().quota = quota;
+    r.cpu->period = 100000;
+    r.cpu->burst = burst;
+    c.m->apply(r);
+    BOOST_TEST(slurp(d + "/cpu.cfs_quota_us") == std::to_string(quota));
+    BOOST_TEST(slurp(d + "/cpu.cfs_burst_us") == std::to_string(burst));
+  };
+  set(50000, 40000);
+  set(20000, 10000);  // the old burst (40000) exceeds the new quota: burst first
+  set(80000, 70000);  // the new burst exceeds the old quota (20000): quota first
 }

@@ -170,3 +170,45 @@ BOOST_AUTO_TEST_CASE(serialize_open_manager_round_trip) {
   BOOST_CHECK_THROW(cg::open_manager(l, "cgfs1"), nucleus::Error);
   BOOST_CHECK_THROW(cg::open_manager(l, "cgfs1\tH1\t/m\trelative"), nucleus::Error);
 }
+
+// exec --cgroup: sub-cgroups below the container's, per controller or in every hierarchy.
+BOOST_AUTO_TEST_CASE(sub_cgroup_paths_and_errors) {
+  TempRoot t;
+  cg::Layout l = cg::Layout::under(t.root, {"memory", "cpu", "cpuacct", "pids"}, {"memory"});
+  l.v1["cpuacct"] = l.v1["cpu"];  // co-mounted cpu,cpuacct
+  l.v1_named["name=systemd"] = t.p("systemd");
+  cg::Options o;
+  o.id = "c1";
+  o.cgroups_path = "/p/c1";
+  auto m = cg::make_manager(l, o);
+  // hierarchy (last component of its mount) -> path
+  auto dirs = [](const std::unique_ptr<cg::Manager>& x) {
+    std::map<std::string, std::string> out;
+    for (const auto& h : dynamic_cast<const cg::FsManager&>(*x).hierarchies())
+      out[h.mount.substr(h.mount.rfind('/') + 1)] = h.path;
+    return out;
+  };
+  auto all = dirs(m->sub_cgroup({{"", "sub/x"}}));
+  for (const auto& [mount, path] : all) BOOST_TEST(path == "/p/c1/sub/x", mount);
+  BOOST_TEST(dirs(m->sub_cgroup({{"", "/"}})) == dirs(m));
+  auto some = dirs(m->sub_cgroup({{"memory", "a"}, {"cpu", "b"}, {"name=systemd", "s"}}));
+  BOOST_TEST(some.at("memory") == "/p/c1/a");
+  BOOST_TEST(some.at("cpu") == "/p/c1/b");  // cpuacct shares the directory
+  BOOST_TEST(some.at("systemd") == "/p/c1/s");
+  BOOST_TEST(some.at("pids") == "/p/c1");
+  BOOST_TEST(some.at("unified") == "/p/c1");
+  auto error = [&](const std::map<std::string, std::string>& p) {
+    try {
+      m->sub_cgroup(p);
+    } catch (const nucleus::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("<no error>");
+  };
+  BOOST_TEST(error({{"", ".."}}) == ".. is not a sub cgroup path");
+  BOOST_TEST(error({{"", "a/../../c1x"}}) == "a/../../c1x is not a sub cgroup path");
+  BOOST_TEST(error({{"memory", "../c2"}}) == "../c2 is not a sub cgroup path");
+  BOOST_TEST(error({{"whaaat", "/"}}) == "unknown controller whaaat in SubCgroupPaths");
+  BOOST_TEST(error({{"cpu", "a"}, {"cpuacct", "b"}}).find("are given different paths") !=
+             std::string::npos);
+}

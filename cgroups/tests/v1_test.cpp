@@ -54,6 +54,57 @@ BOOST_AUTO_TEST_CASE(v1_create_makes_every_hierarchy_and_seeds_cpuset) {
   BOOST_TEST(fsm(f.m).created().size() == 2 * kAll.size());
 }
 
+// A Kubernetes pod cgroup made by the caller (kubepods/burstable/pod) with empty cpuset files:
+// every empty level is filled from its parent, top down, before the container could join.
+BOOST_AUTO_TEST_CASE(v1_cpuset_fills_empty_parents_made_by_the_caller) {
+  TempRoot t;
+  cg::Layout l = cg::Layout::under(t.root, {"cpuset"}, {});
+  put(t.p("cpuset/cpuset.cpus"), "0-3");
+  put(t.p("cpuset/cpuset.mems"), "0");
+  for (const char* d : {"kubepods", "kubepods/burstable", "kubepods/burstable/pod"})
+    touch(t.p(std::string("cpuset/") + d), {"cpuset.cpus", "cpuset.mems"});
+  put(t.p("cpuset/kubepods/cpuset.cpus"), "1-2");  // non-empty: the walk stops here for cpus
+  WriteLog log(t.root);
+  cg::Options o;
+  o.id = "c1";
+  o.cgroups_path = "/kubepods/burstable/pod/c1";
+  auto m = cg::make_manager(l, o);
+  m->create();
+  BOOST_TEST(log.to("cpuset/kubepods/cpuset.cpus").empty());
+  BOOST_TEST(slurp(t.p("cpuset/kubepods/cpuset.mems")) == "0");
+  for (const char* d :
+       {"kubepods/burstable", "kubepods/burstable/pod", "kubepods/burstable/pod/c1"}) {
+    BOOST_TEST(slurp(t.p(std::string("cpuset/") + d + "/cpuset.cpus")) == "1-2");
+    BOOST_TEST(slurp(t.p(std::string("cpuset/") + d + "/cpuset.mems")) == "0");
+  }
+  // top down: a level is written only once its parent has values
+  BOOST_TEST(log.index("cpuset/kubepods/cpuset.mems") <
+             log.index("cpuset/kubepods/burstable/cpuset.mems"));
+  BOOST_TEST(log.index("cpuset/kubepods/burstable/cpuset.cpus") <
+             log.index("cpuset/kubepods/burstable/pod/cpuset.cpus"));
+  BOOST_TEST(log.index("cpuset/kubepods/burstable/pod/cpuset.cpus") <
+             log.index("cpuset/kubepods/burstable/pod/c1/cpuset.cpus"));
+  // the caller's directories are not the container's to remove
+  BOOST_TEST(fsm(m).created() == std::vector<std::string>{t.p("cpuset/kubepods/burstable/pod/c1")});
+}
+
+// An existing, already filled cgroup is left as it is (no write).
+BOOST_AUTO_TEST_CASE(v1_cpuset_existing_filled_cgroup_is_not_rewritten) {
+  TempRoot t;
+  cg::Layout l = cg::Layout::under(t.root, {"cpuset"}, {});
+  put(t.p("cpuset/cpuset.cpus"), "0-3");
+  put(t.p("cpuset/cpuset.mems"), "0");
+  put(t.p("cpuset/x/c1/cpuset.cpus"), "3");
+  put(t.p("cpuset/x/c1/cpuset.mems"), "0");
+  WriteLog log(t.root);
+  cg::Options o;
+  o.id = "c1";
+  o.cgroups_path = "/x/c1";
+  auto m = cg::make_manager(l, o);
+  m->create();
+  BOOST_TEST(log.all().empty());
+}
+
 BOOST_AUTO_TEST_CASE(v1_every_field_writes_the_right_file) {
   V1 f;
   touch(f.d("memory"),
@@ -90,7 +141,7 @@ BOOST_AUTO_TEST_CASE(v1_every_field_writes_the_right_file) {
   c.burst = 1000;
   c.realtime_runtime = 950000;
   c.realtime_period = 1000000;
-  c.idle = true;
+  c.idle = 1;
   c.cpus = "0-1";
   c.mems = "0";
   r.pids.emplace().limit = 10;
@@ -104,7 +155,7 @@ BOOST_AUTO_TEST_CASE(v1_every_field_writes_the_right_file) {
   b.throttle_write_iops_device.push_back({8, 0, 40});
   r.devices.push_back({false, "a", {}, {}, "rwm"});
   r.devices.push_back({true, "c", 1, 3, "rw"});
-  r.devices.push_back({true, "b", 8, {}, ""});
+  r.devices.push_back({true, "b", 8, {}, "rwm"});
   r.devices.push_back({false, "", {}, {}, "m"});
   r.hugepage_limits.push_back({"2MB", 4194304});
   r.hugepage_limits.push_back({"1GB", 1073741824});
@@ -220,8 +271,12 @@ BOOST_AUTO_TEST_CASE(v1_errors_name_the_field_and_the_file) {
              "linux.resources.hugepageLimits: the host has no hugetlb cgroup controller");
   r = Resources{};
   r.unified["memory.high"] = "1";
-  BOOST_TEST(error_of(*f.m, r) ==
-             "linux.resources.unified: the host has no cgroup2 hierarchy (cgroup v1 only)");
+  BOOST_TEST(error_of(*f.m, r) == "invalid configuration: cannot use unified on cgroup v1");
+  // runc's specconv refuses a device rule without an access (it names the rule's index).
+  r = Resources{};
+  r.devices.push_back({false, "a", {}, {}, "rwm"});
+  r.devices.push_back({true, "c", 1, 3, ""});
+  BOOST_TEST(error_of(*f.m, r) == "device access at 1 field cannot be empty");
   r = Resources{};
   r.memory.emplace().swappiness = 101;
   BOOST_TEST(error_of(*f.m, r).find("linux.resources.memory.swappiness: 101") == 0);
@@ -267,13 +322,17 @@ BOOST_AUTO_TEST_CASE(hybrid_uses_each_controller_where_the_host_has_it) {
   r.memory.emplace().limit = 1 << 20;
   r.hugepage_limits.push_back({"2MB", 2097152});
   r.devices.push_back({true, "c", 1, 5, "rwm"});
-  r.unified["memory.high"] = "7";
   m->apply(r);
   BOOST_TEST(log.last("memory/nucleus-oci/h1/memory.limit_in_bytes") == "1048576");
   BOOST_TEST(log.last("unified/nucleus-oci/h1/hugetlb.2MB.max") == "2097152");
   BOOST_TEST(log.last("devices/nucleus-oci/h1/devices.allow") == "c 1:5 rwm");
-  BOOST_TEST(log.last("unified/nucleus-oci/h1/memory.high") == "7");
   BOOST_TEST(log.index("unified/nucleus-oci/h1/memory.max") == -1);
+  // unified keys are refused on a hybrid host, as runc (not a pure cgroup v2 host), before
+  // anything is written.
+  log.clear();
+  r.unified["memory.high"] = "7";
+  BOOST_TEST(error_of(*m, r) == "invalid configuration: cannot use unified on cgroup v1");
+  BOOST_TEST(log.all().empty());
   // add_process joins every hierarchy, the named and the cgroup2 one included.
   for (const char* h : {"memory", "pids", "devices", "freezer", "systemd", "unified"})
     touch(t.p(std::string(h) + "/nucleus-oci/h1"), {"cgroup.procs"});

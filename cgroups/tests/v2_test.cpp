@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(v2_every_field_writes_the_right_file) {
   c.quota = 50000;
   c.period = 100000;
   c.burst = 700;
-  c.idle = false;
+  c.idle = 0;
   c.cpus = "1";
   c.mems = "0";
   r.pids.emplace().limit = 0;

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 
 #include "oci/config.hpp"
@@ -42,6 +43,31 @@ void set_env(std::vector<std::string>& env, const std::string& kv) {
   env.push_back(kv);
 }
 
+// runc's getSubCgroupPaths: "PATH" alone (every hierarchy; the cgroup v2 form) or one or more
+// "CONTROLLER[,CONTROLLER...]:PATH".
+std::map<std::string, std::string> sub_cgroup_paths(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> paths;
+  for (const auto& c : args) {
+    auto colon = c.find(':');
+    if (colon == std::string::npos) {
+      if (args.size() != 1)
+        throw Error("invalid --cgroup argument: " + c + " (missing <controller>: prefix)");
+      paths[""] = c;
+      continue;
+    }
+    std::string ctrls = c.substr(0, colon) + ",";
+    for (size_t at = 0, comma; (comma = ctrls.find(',', at)) != std::string::npos; at = comma + 1) {
+      std::string ctrl = ctrls.substr(at, comma - at);
+      if (ctrl.empty())
+        throw Error("invalid --cgroup argument: " + c + " (empty <controller> prefix)");
+      if (!paths.emplace(ctrl, c.substr(colon + 1)).second)
+        throw Error("invalid --cgroup argument(s): controller " + ctrl +
+                    " specified multiple times");
+    }
+  }
+  return paths;
+}
+
 }  // namespace
 
 int cmd_exec(const GlobalOptions& g, const Args& args) {
@@ -63,7 +89,9 @@ int cmd_exec(const GlobalOptions& g, const Args& args) {
       "console-socket", po::value<std::string>()->default_value(""),
       "AF_UNIX socket that receives the pty master")(
       "preserve-fds", po::value<int>()->default_value(0), "pass N extra fds (from 3)")(
-      "ignore-paused", po::bool_switch(), "exec even if the container is paused");
+      "ignore-paused", po::bool_switch(), "exec even if the container is paused")(
+      "cgroup", po::value<std::vector<std::string>>()->composing(),
+      "run in a sub-cgroup: [CONTROLLER[,CONTROLLER]:]PATH");
   Parsed p = parse(args, d, true);
   if (p.positionals.empty()) throw Error("\"exec\" requires a minimum of 1 argument");
   // From here on a failure is exec's own, not the process's: runc's "exec failed: ..." with
@@ -131,6 +159,8 @@ int exec_process(const GlobalOptions& g, const Parsed& p) {
   if (!o.console_socket.empty()) o.console_socket = absolute(o.console_socket);
   o.preserve_fds = p.vm["preserve-fds"].as<int>();
   o.ignore_paused = p.vm["ignore-paused"].as<bool>();
+  if (p.vm.count("cgroup"))
+    o.sub_cgroups = sub_cgroup_paths(p.vm["cgroup"].as<std::vector<std::string>>());
   bool detach = p.vm["detach"].as<bool>();
 
   if (o.process.terminal && o.console_socket.empty() && detach)

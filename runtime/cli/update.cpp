@@ -50,16 +50,23 @@ int64_t parse_int(const std::string& flag, const std::string& v) {
   }
 }
 
+// runc's strconv.ParseUint: no sign.
+uint64_t parse_uint(const std::string& flag, const std::string& v) {
+  if (v.empty() || v[0] == '-' || v[0] == '+')
+    throw Error("invalid value \"" + v + "\" for --" + flag);
+  return static_cast<uint64_t>(parse_int(flag, v));
+}
+
 }  // namespace
 
 int cmd_update(const GlobalOptions& g, const Args& args) {
   po::options_description d("update options");
   d.add_options()("resources,r", po::value<std::string>(), "LinuxResources JSON file, - for stdin");
   const char* flags[] = {
-      "blkio-weight",      "cpu-period",     "cpu-quota",          "cpu-share",   "cpu-shares",
-      "cpu-rt-period",     "cpu-rt-runtime", "cpuset-cpus",        "cpuset-mems", "kernel-memory",
-      "kernel-memory-tcp", "memory",         "memory-reservation", "memory-swap", "pids-limit",
-      "l3-cache-schema",   "mem-bw-schema"};
+      "blkio-weight", "cpu-period",    "cpu-quota",         "cpu-share",      "cpu-shares",
+      "cpu-burst",    "cpu-idle",      "cpu-rt-period",     "cpu-rt-runtime", "cpuset-cpus",
+      "cpuset-mems",  "kernel-memory", "kernel-memory-tcp", "memory",         "memory-reservation",
+      "memory-swap",  "pids-limit",    "l3-cache-schema",   "mem-bw-schema"};
   for (const char* f : flags) d.add_options()(f, po::value<std::string>(), "");
   Parsed p = parse(args, d, false);
   require_args(p, 1, "update");
@@ -88,12 +95,13 @@ int cmd_update(const GlobalOptions& g, const Args& args) {
   if (has("kernel-memory-tcp"))
     mem().kernel_tcp = parse_bytes("kernel-memory-tcp", val("kernel-memory-tcp"));
   for (const char* f : {"cpu-share", "cpu-shares"})
-    if (has(f)) cpu().shares = static_cast<uint64_t>(parse_int(f, val(f)));
+    if (has(f)) cpu().shares = parse_uint(f, val(f));
   if (has("cpu-quota")) cpu().quota = parse_int("cpu-quota", val("cpu-quota"));
-  if (has("cpu-period"))
-    cpu().period = static_cast<uint64_t>(parse_int("cpu-period", val("cpu-period")));
+  if (has("cpu-period")) cpu().period = parse_uint("cpu-period", val("cpu-period"));
+  if (has("cpu-burst")) cpu().burst = parse_uint("cpu-burst", val("cpu-burst"));
+  if (has("cpu-idle")) cpu().idle = parse_int("cpu-idle", val("cpu-idle"));
   if (has("cpu-rt-period"))
-    cpu().realtime_period = static_cast<uint64_t>(parse_int("cpu-rt-period", val("cpu-rt-period")));
+    cpu().realtime_period = parse_uint("cpu-rt-period", val("cpu-rt-period"));
   if (has("cpu-rt-runtime"))
     cpu().realtime_runtime = parse_int("cpu-rt-runtime", val("cpu-rt-runtime"));
   if (has("cpuset-cpus")) cpu().cpus = val("cpuset-cpus");

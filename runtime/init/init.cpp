@@ -186,7 +186,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
     Prepared prepared;
     if (has_process) {
       if (proc.terminal) setup_console(proc, ctx.console);
-      apply_process_attrs(proc);
+      apply_process_attrs(proc, has_allowed_cpus(*ctx.config->linux));
       apply_linux_process_attrs(*ctx.config->linux);
       enter_cwd(proc.cwd);
       keep_admin = (ctx.seccomp || ctx.trace_sock || ctx.landlock_ruleset) &&

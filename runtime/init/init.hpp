@@ -80,7 +80,11 @@ void enter_cwd(const std::string& cwd);
 // when the config asks for a new one. Idempotent; needed before a cgroup mount and before the
 // container's processes run.
 void join_cgroup(Context& ctx);
-void apply_process_attrs(const oci::Process& proc);  // rlimits, oom, sched, ioprio, personality
+// rlimits, oom, sched, ioprio, personality. allowed_cpus: the container's
+// linux.resources.cpu.cpus is set (a scheduler refused then gets runc's explanation).
+void apply_process_attrs(const oci::Process& proc, bool allowed_cpus = false);
+// linux.resources.cpu.cpus is set in the container's config.
+bool has_allowed_cpus(const oci::Linux& linux);
 void apply_linux_process_attrs(const oci::Linux& linux);  // personality, memoryPolicy
 void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin);
 void drop_kept_sys_admin(const oci::Process& proc);

@@ -219,7 +219,60 @@ void enter_cwd(const std::string& cwd) {
     throw Error("chdir to cwd (\"" + cwd + "\"): the directory is outside the container", EPERM);
 }
 
-void apply_process_attrs(const oci::Process& proc) {
+namespace {
+
+// process.scheduler through sched_setattr(2).
+void set_scheduler(const oci::Scheduler& s, bool allowed_cpus) {
+  static const std::map<std::string, int> policies = {{"SCHED_OTHER", SCHED_OTHER},
+                                                      {"SCHED_FIFO", SCHED_FIFO},
+                                                      {"SCHED_RR", SCHED_RR},
+                                                      {"SCHED_BATCH", SCHED_BATCH},
+                                                      {"SCHED_IDLE", SCHED_IDLE},
+                                                      {"SCHED_DEADLINE", 6},
+                                                      {"SCHED_ISO", 4}};
+  static const std::map<std::string, uint64_t> flags = {
+      {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
+      {"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
+      {"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+      {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
+  auto p = policies.find(s.policy);
+  if (p == policies.end())
+    throw Error("process.scheduler.policy: unknown policy \"" + s.policy + "\"");
+  struct {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+  } attr{};
+  attr.size = sizeof attr;
+  attr.sched_policy = static_cast<uint32_t>(p->second);
+  for (const auto& f : s.flags) {
+    auto it = flags.find(f);
+    if (it == flags.end()) throw Error("process.scheduler.flags: unknown flag \"" + f + "\"");
+    attr.sched_flags |= it->second;
+  }
+  attr.sched_nice = s.nice;
+  attr.sched_priority = static_cast<uint32_t>(s.priority);
+  attr.sched_runtime = s.runtime;
+  attr.sched_deadline = s.deadline;
+  attr.sched_period = s.period;
+  if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0) {
+    // sched_setattr(2): EPERM when the CPU affinity does not include every CPU (DEADLINE).
+    if (errno == EPERM && allowed_cpus)
+      throw Error("process scheduler can't be used together with AllowedCPUs", EPERM);
+    throw_sys("sched_setattr (process.scheduler)");
+  }
+}
+
+}  // namespace
+
+bool has_allowed_cpus(const oci::Linux& linux) {
+  return linux.resources && linux.resources->cpu && !linux.resources->cpu->cpus.empty();
+}
+
+void apply_process_attrs(const oci::Process& proc, bool allowed_cpus) {
   for (const auto& r : proc.rlimits) {
     int res = rlimit_resource(r.type);
     if (res < 0) throw Error("process.rlimits: unknown rlimit \"" + r.type + "\"");
@@ -228,45 +281,7 @@ void apply_process_attrs(const oci::Process& proc) {
       throw_sys("setrlimit " + r.type + " (soft " + std::to_string(r.soft) + ", hard " +
                 std::to_string(r.hard) + ")");
   }
-  if (proc.scheduler) {
-    static const std::map<std::string, int> policies = {{"SCHED_OTHER", SCHED_OTHER},
-                                                        {"SCHED_FIFO", SCHED_FIFO},
-                                                        {"SCHED_RR", SCHED_RR},
-                                                        {"SCHED_BATCH", SCHED_BATCH},
-                                                        {"SCHED_IDLE", SCHED_IDLE},
-                                                        {"SCHED_DEADLINE", 6},
-                                                        {"SCHED_ISO", 4}};
-    static const std::map<std::string, uint64_t> flags = {
-        {"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
-        {"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
-        {"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
-        {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40}};
-    auto p = policies.find(proc.scheduler->policy);
-    if (p == policies.end())
-      throw Error("process.scheduler.policy: unknown policy \"" + proc.scheduler->policy + "\"");
-    struct {
-      uint32_t size;
-      uint32_t sched_policy;
-      uint64_t sched_flags;
-      int32_t sched_nice;
-      uint32_t sched_priority;
-      uint64_t sched_runtime, sched_deadline, sched_period;
-    } attr{};
-    attr.size = sizeof attr;
-    attr.sched_policy = static_cast<uint32_t>(p->second);
-    for (const auto& f : proc.scheduler->flags) {
-      auto it = flags.find(f);
-      if (it == flags.end()) throw Error("process.scheduler.flags: unknown flag \"" + f + "\"");
-      attr.sched_flags |= it->second;
-    }
-    attr.sched_nice = proc.scheduler->nice;
-    attr.sched_priority = static_cast<uint32_t>(proc.scheduler->priority);
-    attr.sched_runtime = proc.scheduler->runtime;
-    attr.sched_deadline = proc.scheduler->deadline;
-    attr.sched_period = proc.scheduler->period;
-    if (::syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
-      throw_sys("sched_setattr (process.scheduler)");
-  }
+  if (proc.scheduler) set_scheduler(*proc.scheduler, allowed_cpus);
   if (proc.io_priority) {
     int cls = proc.io_priority->io_class == "IOPRIO_CLASS_RT"     ? IOPRIO_CLASS_RT
               : proc.io_priority->io_class == "IOPRIO_CLASS_BE"   ? IOPRIO_CLASS_BE
