@@ -530,8 +530,8 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   if (UniqueFd net = netns.take()) send_to_init(SyncType::NetnsFd, {}, {net.get()});
   // Go carries what hooks and the seccomp listener are told: the init's pid and the state.
   send_to_init(SyncType::Go,
-               std::to_string(pid) + "\n" +
-                   oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid))));
+               go_payload(static_cast<pid_t>(pid), oci::state_to_hook_json(make_state(
+                                                       rec, "creating", static_cast<pid_t>(pid)))));
 
   // While the init unshares its namespaces, mounts and makes /dev (it waits for CgroupJoined
   // before its cgroup namespace, cgroup mounts, hooks and pivot_root): the v1 cgroups, the

@@ -62,10 +62,7 @@ struct SeccompAgent {
   std::string state_json;
 
   void take_go(const std::string& payload) {
-    if (!sock) return;
-    auto nl = payload.find('\n');
-    host_pid = static_cast<pid_t>(std::stol(payload.substr(0, nl)));
-    state_json = nl == std::string::npos ? "" : payload.substr(nl + 1);
+    if (sock) parse_go_payload(payload, host_pid, state_json);
   }
   void send(UniqueFd notify) {
     if (notify && sock)
@@ -235,8 +232,8 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   std::string go;
   if (agent.sock) {
     agent.sock.reset();
-    go = std::to_string(pid) + "\n" +
-         oci::state_to_hook_json(make_state(rec, "running", rec.init.pid));
+    go = go_payload(static_cast<pid_t>(pid),
+                    oci::state_to_hook_json(make_state(rec, "running", rec.init.pid)));
   }
   // Go first: the child joins the namespaces and prepares while the cgroup attach (an RCU
   // grace period on cgroup v1) runs; it waits for CgroupJoined before its last steps.

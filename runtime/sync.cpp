@@ -113,4 +113,15 @@ SyncMsg SyncChannel::expect(SyncType want, std::string_view what) {
   return m;
 }
 
+std::string go_payload(pid_t host_pid, const std::string& state_json) {
+  return std::to_string(host_pid) + "\n" + state_json;
+}
+
+void parse_go_payload(const std::string& payload, pid_t& host_pid, std::string& state_json) {
+  auto nl = payload.find('\n');
+  if (nl == 0 || payload.empty()) return;
+  host_pid = static_cast<pid_t>(std::stol(payload.substr(0, nl)));
+  state_json = nl == std::string::npos ? "" : payload.substr(nl + 1);
+}
+
 }  // namespace nucleus

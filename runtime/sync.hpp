@@ -3,7 +3,9 @@
 // so the user sees the real cause ("mount proc on /proc: permission denied").
 #pragma once
 
+#include <sys/types.h>
 #include <cstdint>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,12 @@ enum class SyncType : uint32_t {
   NetnsFd,       // parent -> child, before Go: the new network namespace to join instead of
                  // unsharing one (init::NetnsPrep made it)
 };
+
+// Go's payload for a process that hooks or the seccomp agent are told about: its pid on the host
+// and the container's state JSON, "PID\nSTATE-JSON".
+std::string go_payload(pid_t host_pid, const std::string& state_json);
+// Reads it back; leaves PID and STATE as they are when the payload is empty.
+void parse_go_payload(const std::string& payload, pid_t& host_pid, std::string& state_json);
 
 struct SyncMsg {
   SyncType type;

@@ -102,10 +102,7 @@ std::string created_state(std::string json) {
 
 // Go carries "PID\nSTATE-JSON": the init's host pid and the state hooks receive.
 void take_state(Context& ctx, const std::string& payload) {
-  auto nl = payload.find('\n');
-  if (nl == 0 || payload.empty()) return;
-  ctx.host_pid = static_cast<pid_t>(std::stol(payload.substr(0, nl)));
-  ctx.state_json = nl == std::string::npos ? "" : payload.substr(nl + 1);
+  parse_go_payload(payload, ctx.host_pid, ctx.state_json);
 }
 
 // The runtime runs prestart and createRuntime hooks between Hooks and HooksDone. Without such
