@@ -249,7 +249,8 @@ bool joins_user_with_new_pid(const oci::Linux& linux) {
 // init is still this process's child), as runc's nsexec does in its stage 1. Returns like
 // clone: 0 in the init, its pid here, -1 with errno. The helper makes no cgroup attach
 // (FastAttach): the runtime attaches the init the classic way.
-long clone_in_user_namespace(unsigned long flags, int userns_fd) {
+long clone_in_user_namespace(unsigned long flags, const std::vector<init::NamespaceJoin>& joins,
+                             int userns_fd) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) < 0) return -1;
   UniqueFd rd(p[0]), wr(p[1]);
@@ -257,6 +258,9 @@ long clone_in_user_namespace(unsigned long flags, int userns_fd) {
   if (helper < 0) return -1;
   if (helper == 0) {  // the helper: never returns, except as the init
     long r;
+    // A namespace the user namespace does not own (a network namespace the host made) can
+    // only be joined from here: inside the user namespace, setns is EPERM.
+    init::join_before_user_namespace(joins);
     if (::setns(userns_fd, CLONE_NEWUSER) < 0) {
       r = -errno;
     } else {
@@ -424,6 +428,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     ctx.console.reset(::fcntl(o.console_fd, F_DUPFD_CLOEXEC, 3));
   else if (!o.console_socket.empty() && cfg.process && cfg.process->terminal)
     ctx.console = connect_unix(o.console_socket, "console socket");
+  if (!o.pidfd_socket.empty()) ctx.pidfd_sock = connect_unix(o.pidfd_socket, "pidfd socket");
 
   if (ctx.seccomp && ctx.seccomp->uses_notify())
     ctx.seccomp_listener = init::connect_seccomp_agent(*linux.seccomp);
@@ -472,7 +477,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
     auto user = std::find_if(ctx.joins.begin(), ctx.joins.end(), [](const init::NamespaceJoin& j) {
       return j.clone_flag == CLONE_NEWUSER;
     });
-    pid = clone_in_user_namespace(flags, user->fd.get());
+    pid = clone_in_user_namespace(flags, ctx.joins, user->fd.get());
   } else
     pid = init_exec ? fast.spawn(flags, &init::InitExec::child_entry, &*init_exec)
                     : fast.clone(flags);
@@ -517,6 +522,7 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   ctx.sync.close();
   ctx.exec_fifo.reset();
   ctx.console.reset();
+  ctx.pidfd_sock.reset();
   ctx.seccomp_listener.reset();
   ctx.trace_sock.reset();
   if (!trace_out.empty())
@@ -693,6 +699,19 @@ oci::State container_state(const GlobalOptions& g, const std::string& id) {
   return make_state(rec, status, status == "stopped" ? 0 : rec.init.pid);
 }
 
+namespace {
+
+// runc's Namespaces.IsPrivate(NEWPID): a pid namespace of its own (listed, without a path).
+bool has_private_pid_namespace(int dir) {
+  oci::Config cfg = oci::parse_config(read_file_at(dir, "config.json"), "config.json");
+  if (!cfg.linux) return false;
+  for (const auto& ns : cfg.linux->namespaces)
+    if (ns.type == "pid") return ns.path.empty();
+  return false;
+}
+
+}  // namespace
+
 void kill_container(const GlobalOptions& g, const std::string& id, int signal, bool all) {
   Store store(g.root);
   UniqueFd dir = store.open_locked(id);
@@ -702,6 +721,16 @@ void kill_container(const GlobalOptions& g, const std::string& id, int signal, b
   if (all && status == "stopped") return;
   if (all && !rec.cgroup.empty()) {
     cgroups::open_manager(host_layout(), rec.cgroup)->kill_all(signal);
+    return;
+  }
+  // runc's Container.Signal: without a pid namespace of its own, the init's death does not take
+  // the other processes with it, so SIGKILL goes to every process of the cgroup, also when the
+  // init is gone already (status "stopped" then, with processes left).
+  if (signal == SIGKILL && status != "creating" && !rec.cgroup.empty() &&
+      !has_private_pid_namespace(dir.get())) {
+    auto cg = cgroups::open_manager(host_layout(), rec.cgroup);
+    if (!rec.init.alive() && cg->pids().empty()) throw Error("container not running");
+    cg->kill_all(SIGKILL);
     return;
   }
   if (status == "stopped" || status == "creating") throw Error("container not running");

@@ -31,7 +31,8 @@ struct CreateOptions {
   std::string bundle;  // absolute
   std::string pid_file;
   std::string console_socket;
-  int console_fd = -1;  // an already connected console socket (run's own tty proxy)
+  int console_fd = -1;       // an already connected console socket (run's own tty proxy)
+  std::string pidfd_socket;  // --pidfd-socket: the init sends a pidfd of itself there
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;

@@ -72,11 +72,11 @@ struct SeccompAgent {
 };
 
 [[noreturn]] void exec_child(const oci::Process& proc, std::vector<Joined>& joins,
-                             SyncChannel& sync, UniqueFd& console,
+                             SyncChannel& sync, UniqueFd& console, UniqueFd& pidfd_sock,
                              std::optional<seccomp::Filter>& filter,
                              const std::optional<oci::Landlock>& landlock, int preserve_fds,
                              const std::vector<int>& self_attach_fds, SeccompAgent& agent,
-                             bool allowed_cpus) {
+                             const oci::Linux& linux, bool console_is_ours) {
   try {
     sigset_t none;
     sigemptyset(&none);
@@ -86,10 +86,12 @@ struct SeccompAgent {
     // Its own session and process group, as runc's (nsexec's setsid): not the runtime's, which
     // is outside the container (pgid 0 there) and gets the terminal's signals.
     if (::setsid() < 0) throw_sys("setsid");
+    init::log_affinity();          // execCPUAffinity.initial, inherited from the runtime
     self_attach(self_attach_fds);  // before joining any namespace
     // Go carries "PID\nSTATE-JSON" for the seccomp agent: this process's pid on the host.
     agent.take_go(sync.expect(SyncType::Go, "waiting for the runtime").payload);
-    std::vector<int> keep = {sync.fd(), console.get(), log::fd(), agent.sock.get()};
+    std::vector<int> keep = {sync.fd(), console.get(), pidfd_sock.get(), log::fd(),
+                             agent.sock.get()};
     for (const auto& j : joins) keep.push_back(j.fd.get());
     close_fds_except(3 + preserve_fds, keep);
     for (int fd = 3; fd < 3 + preserve_fds; ++fd) {
@@ -111,8 +113,10 @@ struct SeccompAgent {
     // The init's Landlock rules, built the same way in the container's mount namespace.
     UniqueFd ruleset;
     if (landlock) ruleset = init::landlock::build_ruleset(*landlock);
-    if (proc.terminal) init::setup_console(proc, console);
-    init::apply_process_attrs(proc, allowed_cpus);
+    if (proc.terminal) init::setup_console(proc, console, console_is_ours);
+    init::send_own_pidfd(pidfd_sock, "setns");
+    init::apply_process_attrs(proc, init::has_allowed_cpus(linux));
+    init::apply_personality(linux);
     if (proc.oom_score_adj)
       init::write_private_proc(init::proc_self() + "/oom_score_adj",
                                std::to_string(*proc.oom_score_adj), "process.oomScoreAdj");
@@ -124,6 +128,7 @@ struct SeccompAgent {
     if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       throw_sys("prctl PR_SET_NO_NEW_PRIVS");
     sync.expect(SyncType::CgroupJoined, "waiting for the runtime to join the cgroup");
+    init::apply_exec_affinity(proc);
     // A runtime killed while this process sat in a paused container (--ignore-paused; on
     // cgroup2 it starts there frozen, before its death signal is set) left its messages
     // readable: its closed end says it is gone, and nobody waits for this process any more.
@@ -203,9 +208,12 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     else
       throw Error("process.terminal is true: --console-socket is required to receive the pty");
   }
+  UniqueFd pidfd_sock;
+  if (!o.pidfd_socket.empty()) pidfd_sock = connect_unix(o.pidfd_socket, "pidfd socket");
 
   SyncChannel parent, child;
   SyncChannel::make_pair(parent, child);
+  std::optional<init::InitialAffinity> initial(std::in_place, o.process);
   UniqueFd own_pidns;
   for (auto& j : joins) {
     if (j.flag != CLONE_NEWPID) continue;
@@ -218,15 +226,17 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   long pid = fast.clone(0);
   if (pid == 0) {
     parent.close();
-    exec_child(o.process, joins, child, console, filter, landlock, o.preserve_fds, fast.task_fds(),
-               agent, init::has_allowed_cpus(*cfg.linux));
+    exec_child(o.process, joins, child, console, pidfd_sock, filter, landlock, o.preserve_fds,
+               fast.task_fds(), agent, *cfg.linux, o.console_fd >= 0);
   }
   int err = errno;
+  initial.reset();
   fast.close();
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
   if (pid < 0) throw_sys("clone the exec process", err);
   child.close();
   console.reset();
+  pidfd_sock.reset();
   if (log::debug_enabled())
     log::debug("exec in " + o.id + ": process cloned, pid " + std::to_string(pid));
   std::string go;

@@ -17,7 +17,8 @@ struct ExecOptions {
   oci::Process process;
   std::string pid_file;
   std::string console_socket;
-  int console_fd = -1;  // already connected (the CLI's own pty proxy)
+  int console_fd = -1;       // already connected (the CLI's own pty proxy)
+  std::string pidfd_socket;  // --pidfd-socket: the process sends a pidfd of itself there
   int preserve_fds = 0;
   bool ignore_paused = false;
   // --cgroup: sub-cgroups of the container's to run in (cgroups::Manager::sub_cgroup's keys).

@@ -171,3 +171,67 @@ start_trapper() {
   for _ in $(seq 50); do kill -0 "$p" 2>/dev/null && [[ $(awk '{print $3}' /proc/$p/stat 2>/dev/null) != Z ]] || break; sleep 0.05; done
   ! kill -0 "$p" 2>/dev/null || [[ $(awk '{print $3}' /proc/$p/stat) == Z ]] || fail "init $p still alive"
 }
+
+# host_pidns_container: a container in the host's pid namespace with three more processes
+# (exec -d); their host pids in PIDS, the init's in INIT.
+host_pidns_container() {
+  update_config '.linux.namespaces -= [{"type": "pid"}]'
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  INIT=$(pid_of "$ID")
+  local i
+  for i in 1 2 3; do rt_raw exec -d "$ID" sleep 1000 </dev/null >/dev/null 2>&1; done
+  for _ in $(seq 40); do
+    mapfile -t PIDS < <(tagged_pids)
+    [[ ${#PIDS[@]} -ge 4 ]] && break
+    sleep 0.05
+  done
+  [[ ${#PIDS[@]} -eq 4 ]] || fail "expected 4 container processes, found: ${PIDS[*]}"
+}
+
+# tagged_pids: host pids of the processes carrying this test's environment tag.
+tagged_pids() {
+  local p
+  for p in $(pgrep -x sleep); do
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "NUCLEUS_CONFORMANCE_TAG=$ID" && echo "$p"
+  done
+  return 0
+}
+
+# all_gone PIDS...: every pid has exited (within 5 s; a zombie nobody reaped yet counts as gone).
+all_gone() {
+  local p left st
+  for _ in $(seq 100); do
+    left=
+    for p in "$@"; do
+      st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null) || continue
+      [[ -n $st && $st != Z ]] && left+="$p "
+    done
+    [[ -z $left ]] && return 0
+    sleep 0.05
+  done
+  fail "still running: $left"
+}
+
+@test "kill KILL without a pid namespace kills every process of the container (runc)" {
+  host_pidns_container
+  run rt kill "$ID" KILL
+  expect_status 0
+  all_gone "${PIDS[@]}"
+  wait_status "$ID" stopped
+}
+
+@test "kill KILL without a pid namespace, the init gone already: the rest are killed (runc)" {
+  host_pidns_container
+  kill -9 "$INIT"
+  for _ in $(seq 100); do kill -0 "$INIT" 2>/dev/null || break; sleep 0.05; done
+  PIDS=("${PIDS[@]/$INIT/}")
+  run rt kill "$ID" KILL
+  expect_status 0
+  all_gone ${PIDS[@]}
+  wait_status "$ID" stopped
+  # nothing left to kill now: as for any stopped container
+  run rt kill "$ID" KILL
+  expect_status 1
+  expect_output_contains "container not running"
+}

@@ -255,3 +255,36 @@ print(os.readlink("/proc/self/fd/%d" % fcntl.ioctl(fd, 0xb701)))' "/proc/$second
   expect_status 0
   expect_output_contains "LOOPBACK,UP"
 }
+
+@test "joining a user namespace and a network namespace it does not own (runc's userns.bats)" {
+  [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
+  traversable_bundle
+  local cfg=$BUNDLE/config.json
+  cp "$cfg" "$BATS_TEST_TMPDIR/orig.json"
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+    | .mounts |= map(select(.type != "cgroup"))
+    | .process.args = ["sleep", "1000"]'
+  rt run -d --bundle "$BUNDLE" "$ID"
+  local owner second
+  owner=$(pid_of "$ID")
+  # The host's network namespace, by a path of its own: the joined user namespace does not own
+  # it, so only the host's privileges can join it (before the user namespace, as runc's nsexec).
+  touch "$BATS_TEST_TMPDIR/netns"
+  mount --bind /proc/self/ns/net "$BATS_TEST_TMPDIR/netns"
+  cp "$BATS_TEST_TMPDIR/orig.json" "$cfg"
+  update_config '.linux.namespaces |= map(select(.type != "network"))
+    | .linux.namespaces += [{type: "user", path: $u}, {type: "network", path: $n}]
+    | .mounts |= map(select(.type != "cgroup")
+        | if .type == "sysfs" then {source: "/sys", destination: .destination, type: "bind", options: ["rbind"]} else . end)
+    | .process.args = ["sleep", "1000"]' \
+    --arg u "/proc/$owner/ns/user" --arg n "$BATS_TEST_TMPDIR/netns"
+  run rt run -d --bundle "$BUNDLE" "$ID-2"
+  umount "$BATS_TEST_TMPDIR/netns"
+  expect_status 0
+  second=$(pid_of "$ID-2")
+  expect_eq "$(ns_of "$second" user)" "$(ns_of "$owner" user)" "user namespace"
+  expect_eq "$(ns_of "$second" net)" "$(readlink /proc/self/ns/net)" "network namespace"
+  rt delete -f "$ID-2"
+}

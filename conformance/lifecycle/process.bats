@@ -247,3 +247,32 @@ capmask() {
   expect_status 0
   expect_eq "$output" "1 1" "pgid and sid of the container's init"
 }
+
+@test "linux.personality LINUX32: the init and exec'd processes run as i686 (runc)" {
+  [[ $(uname -m) == x86_64 ]] || skip "LINUX32 on x86_64 only; this host is $(uname -m)"
+  update_config '.linux.personality = {domain: "LINUX32"}'
+  set_cmd 'uname -m; sleep 1000'
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec "$ID" uname -m
+  expect_status 0
+  expect_eq "$output" i686 "uname -m of an exec'd process"
+  for _ in $(seq 40); do [[ -n $(detached_output) ]] && break; sleep 0.05; done
+  expect_eq "$(detached_output)" i686 "uname -m of the init"
+}
+
+@test "user: a non-root user with CAP_DAC_OVERRIDE runs a file without its exec bit (runc)" {
+  # busybox under the name of its echo applet, executable by its owner (root) only
+  mkdir -p "$BUNDLE/rootfs/owner-only"
+  cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/owner-only/echo"
+  chown 0:0 "$BUNDLE/rootfs/owner-only/echo"
+  chmod 0744 "$BUNDLE/rootfs/owner-only/echo"
+  set_args /owner-only/echo hello
+  update_config '.process.user = {uid: 1000, gid: 100}'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_failure  # without the capability: permission denied
+  rt delete --force "$ID" 2>/dev/null || true
+  update_config '.process.capabilities |= with_entries(.value += ["CAP_DAC_OVERRIDE"])'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$output" hello "output"
+}

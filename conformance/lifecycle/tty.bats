@@ -151,3 +151,29 @@ tty_owner() { tr -d '\r' < "$1" | grep -E '^[0-9]+:[0-9]+$' | head -n1; }
   expect_status 0
   expect_eq "$(tr -d '\r' <<<"$output")" 1000:5 "owner of the exec's pty (1000:100)"
 }
+
+# in_tty CMD...: CMD under script(1) (a pty of its own on stdin/stdout), its output as written.
+# script's stdin stays open (at EOF script would type a control character into the pty, which
+# the runtime forwards and the container's pty echoes).
+in_tty() {
+  local q
+  q=$(printf '%q ' "$@")
+  script -qec "$q" /dev/null < <(exec sleep 20)
+}
+
+@test "terminal: run in the foreground passes the output through as written (no \\r\\n)" {
+  update_config '.process.terminal = true'
+  set_cmd 'printf "a\nb\n"'
+  run in_tty "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  # runc's recvtty clears ONLCR on the container's pty: "\n" arrives as "\n", not "\r\n"
+  expect_eq "$(od -An -c <<<"$output" | tr -s ' ')" "$(od -An -c <<<$'a\nb' | tr -s ' ')" "bytes of the output"
+}
+
+@test "terminal: exec -t in the foreground passes the output through as written (no \\r\\n)" {
+  set_args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run in_tty "$RUNTIME" --root "$ROOT" exec -t "$ID" printf 'a\nb\n'
+  expect_status 0
+  expect_eq "$(od -An -c <<<"$output" | tr -s ' ')" "$(od -An -c <<<$'a\nb' | tr -s ' ')" "bytes of the output"
+}

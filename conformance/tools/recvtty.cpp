@@ -23,11 +23,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fd_socket.hpp"
+
 namespace {
 
 [[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "recvtty: %s: %s\n", what.c_str(), std::strerror(errno));
-  std::exit(1);
+  tools::die("recvtty", what);
 }
 
 [[noreturn]] void usage() {
@@ -46,49 +47,6 @@ bool write_all(int fd, const char* p, size_t n) {
     n -= static_cast<size_t>(w);
   }
   return true;
-}
-
-int listen_on(const std::string& path) {
-  sockaddr_un addr{};
-  std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  if (tmp.size() >= sizeof(addr.sun_path)) {
-    errno = ENAMETOOLONG;
-    die("socket path " + path);
-  }
-  int s = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) die("socket");
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, tmp.c_str(), tmp.size() + 1);
-  ::unlink(tmp.c_str());
-  if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0) die("bind " + tmp);
-  if (::listen(s, 1) < 0) die("listen");
-  if (::rename(tmp.c_str(), path.c_str()) < 0) die("rename " + tmp + " -> " + path);
-  return s;
-}
-
-int receive_fd(int conn) {
-  char byte[256];
-  iovec iov{byte, sizeof(byte)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n;
-  do n = ::recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) die("recvmsg");
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-        c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-      return fd;
-    }
-  }
-  errno = EPROTO;
-  die("no file descriptor received (" + std::to_string(n) + " bytes of data)");
 }
 
 // Copies master -> out (and in -> master when in >= 0) until the master reports EOF or EIO.
@@ -145,15 +103,8 @@ int main(int argc, char** argv) {
   if (socket_path.empty() || (mode != "single" && mode != "file")) usage();
   if (mode == "file" && out_path.empty()) usage();
 
-  int s = listen_on(socket_path);
-  int conn;
-  do conn = ::accept4(s, nullptr, nullptr, SOCK_CLOEXEC);
-  while (conn < 0 && errno == EINTR);
-  if (conn < 0) die("accept");
-  int master = receive_fd(conn);
-  ::close(conn);
-  ::close(s);
-  ::unlink(socket_path.c_str());
+  int s = tools::listen_on("recvtty", socket_path);
+  int master = tools::accept_fd("recvtty", s, socket_path);
 
   struct stat st {};
   if (::fstat(master, &st) < 0) die("fstat of the received fd");

@@ -12,6 +12,8 @@ po::options_description create_options(const char* title) {
                   "path to the bundle (default: the current directory)")(
       "console-socket", po::value<std::string>()->default_value(""),
       "AF_UNIX socket that receives the pty master when process.terminal is true")(
+      "pidfd-socket", po::value<std::string>()->default_value(""),
+      "AF_UNIX socket that receives a pidfd of the init")(
       "pid-file", po::value<std::string>()->default_value(""), "write the init's pid here")(
       "no-pivot", po::bool_switch(), "use MS_MOVE + chroot instead of pivot_root")(
       "no-new-keyring", po::bool_switch(), "keep the caller's session keyring")(
@@ -29,6 +31,8 @@ CreateOptions create_options_from(const Parsed& p) {
   o.bundle = absolute(b.empty() ? "." : b);
   o.console_socket = p.vm["console-socket"].as<std::string>();
   if (!o.console_socket.empty()) o.console_socket = absolute(o.console_socket);
+  o.pidfd_socket = p.vm["pidfd-socket"].as<std::string>();
+  if (!o.pidfd_socket.empty()) o.pidfd_socket = absolute(o.pidfd_socket);
   o.pid_file = p.vm["pid-file"].as<std::string>();
   if (!o.pid_file.empty()) o.pid_file = absolute(o.pid_file);
   o.no_pivot = p.vm["no-pivot"].as<bool>();

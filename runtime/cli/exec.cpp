@@ -88,6 +88,8 @@ int cmd_exec(const GlobalOptions& g, const Args& args) {
       "pid-file", po::value<std::string>()->default_value(""), "write the process's pid here")(
       "console-socket", po::value<std::string>()->default_value(""),
       "AF_UNIX socket that receives the pty master")(
+      "pidfd-socket", po::value<std::string>()->default_value(""),
+      "AF_UNIX socket that receives a pidfd of the process")(
       "preserve-fds", po::value<int>()->default_value(0), "pass N extra fds (from 3)")(
       "ignore-paused", po::bool_switch(), "exec even if the container is paused")(
       "cgroup", po::value<std::vector<std::string>>()->composing(),
@@ -157,6 +159,8 @@ int exec_process(const GlobalOptions& g, const Parsed& p) {
   if (!o.pid_file.empty()) o.pid_file = absolute(o.pid_file);
   o.console_socket = p.vm["console-socket"].as<std::string>();
   if (!o.console_socket.empty()) o.console_socket = absolute(o.console_socket);
+  o.pidfd_socket = p.vm["pidfd-socket"].as<std::string>();
+  if (!o.pidfd_socket.empty()) o.pidfd_socket = absolute(o.pidfd_socket);
   o.preserve_fds = p.vm["preserve-fds"].as<int>();
   o.ignore_paused = p.vm["ignore-paused"].as<bool>();
   if (p.vm.count("cgroup"))

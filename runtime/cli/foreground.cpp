@@ -14,6 +14,7 @@
 
 #include "runtime/util/error.hpp"
 #include "runtime/util/socket.hpp"
+#include "runtime/util/tty.hpp"
 
 namespace nucleus::cli {
 namespace {
@@ -83,7 +84,11 @@ ConsolePair ConsolePair::make() {
 
 UniqueFd ConsolePair::receive_master() {
   theirs.reset();
-  return recv_fd(ours.get());
+  UniqueFd master = recv_fd(ours.get());
+  // runc's recvtty: the pty's output is copied to our stdout as it is, so no "\r\n" for "\n".
+  // (exec's process clears it itself before it can write; run's has not started yet.)
+  clear_onlcr(master.get());
+  return master;
 }
 
 int wait_foreground(pid_t pid, const ForwardedSignals& sigs, UniqueFd master) {

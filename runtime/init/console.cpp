@@ -1,8 +1,10 @@
 // process.terminal: a pty from the container's own devpts; the master goes to the
 // --console-socket as one SCM_RIGHTS message, the slave becomes stdio and controlling tty.
+// --pidfd-socket: a pidfd of the process itself, the same way.
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -12,10 +14,20 @@
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
 #include "runtime/util/socket.hpp"
+#include "runtime/util/tty.hpp"
 
 namespace nucleus::init {
 
-void setup_console(const oci::Process& proc, UniqueFd& console_socket) {
+void send_own_pidfd(UniqueFd& socket, const char* kind) {
+  if (!socket) return;
+  int pfd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+  if (pfd < 0) throw_sys("pidfd_open (for --pidfd-socket)");
+  UniqueFd pidfd(pfd);
+  send_fd(socket.get(), pidfd.get(), kind);
+  socket.reset();
+}
+
+void setup_console(const oci::Process& proc, UniqueFd& console_socket, bool raw_output) {
   if (!console_socket) throw Error("process.terminal is true but no --console-socket was given");
   UniqueFd master = open_fd("/dev/ptmx", O_RDWR | O_NOCTTY);
   int unlock = 0;
@@ -29,6 +41,7 @@ void setup_console(const oci::Process& proc, UniqueFd& console_socket) {
     ws.ws_col = static_cast<unsigned short>(proc.console_size->width);
     if (::ioctl(slave.get(), TIOCSWINSZ, &ws) < 0) throw_sys("set the console size");
   }
+  if (raw_output) clear_onlcr(slave.get());
   // The process's uid; the group stays the one devpts gave the pty (gid=5, tty, with the
   // default config's devpts options), as runc's fixStdioPermissions. A uid that is not mapped,
   // or a pty we may not chown, is left as it is (runc too).

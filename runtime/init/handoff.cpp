@@ -78,10 +78,14 @@ class Reader {
 };
 
 // The fds of the Context and the log's, in the order of the hand-off (-1: none).
-std::array<int, 6> channel_fds(const Context& ctx) {
-  return {ctx.sync.fd(),        ctx.exec_fifo.get(),
-          ctx.console.get(),    ctx.seccomp_listener.get(),
-          ctx.trace_sock.get(), log::fd()};
+std::array<int, 7> channel_fds(const Context& ctx) {
+  return {ctx.sync.fd(),
+          ctx.exec_fifo.get(),
+          ctx.console.get(),
+          ctx.pidfd_sock.get(),
+          ctx.seccomp_listener.get(),
+          ctx.trace_sock.get(),
+          log::fd()};
 }
 
 std::string serialize(const Context& ctx, const std::string& config_text) {
@@ -196,6 +200,7 @@ void run_from_handoff(const char* fd_arg) {
     ctx.sync = SyncChannel(adopt_fd(r.num()));
     ctx.exec_fifo = adopt_fd(r.num());
     ctx.console = adopt_fd(r.num());
+    ctx.pidfd_sock = adopt_fd(r.num());
     ctx.seccomp_listener = adopt_fd(r.num());
     ctx.trace_sock = adopt_fd(r.num());
     int log_fd = static_cast<int>(r.num());

@@ -29,9 +29,13 @@ namespace {
 // had open is closed now (its copy of the state dir lock among them: a flock lives as long as
 // any copy of its fd), and the init's own fds are close-on-exec.
 void sanitize_fds(const Context& ctx) {
-  std::vector<int> keep = {ctx.sync.fd(),        ctx.exec_fifo.get(),
-                           ctx.console.get(),    ctx.seccomp_listener.get(),
-                           ctx.trace_sock.get(), log::fd()};
+  std::vector<int> keep = {ctx.sync.fd(),
+                           ctx.exec_fifo.get(),
+                           ctx.console.get(),
+                           ctx.pidfd_sock.get(),
+                           ctx.seccomp_listener.get(),
+                           ctx.trace_sock.get(),
+                           log::fd()};
   for (const auto& j : ctx.joins) keep.push_back(j.fd.get());
   for (const auto& [i, fd] : ctx.idmap_trees) keep.push_back(fd.get());
   close_fds_except(3 + ctx.preserve_fds, keep);
@@ -128,6 +132,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
 [[noreturn]] void run(Context& ctx) {
   UniqueFd fifo;
   try {
+    log_affinity();
     // The caller (run) blocks signals to forward them; the workload starts with a clean slate.
     reset_signals();
     // Its own session and process group, as runc's init (nsexec's setsid): not the runtime's,
@@ -183,6 +188,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
     Prepared prepared;
     if (has_process) {
       if (proc.terminal) setup_console(proc, ctx.console);
+      send_own_pidfd(ctx.pidfd_sock, "standard");
       apply_process_attrs(proc, has_allowed_cpus(*ctx.config->linux));
       apply_linux_process_attrs(*ctx.config->linux);
       enter_cwd(proc.cwd);

@@ -3,6 +3,8 @@
 // exec.fifo for `start`, and execs the workload. It never returns.
 #pragma once
 
+#include <sched.h>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -26,10 +28,11 @@ struct Context {
   const oci::Config* config = nullptr;
   std::string id;
   std::string bundle;
-  std::string rootfs;  // absolute host path
-  SyncChannel sync;    // child end
-  UniqueFd exec_fifo;  // O_PATH fd of <root>/<id>/exec.fifo (no fd of the state dir itself)
-  UniqueFd console;    // connected --console-socket, or empty
+  std::string rootfs;   // absolute host path
+  SyncChannel sync;     // child end
+  UniqueFd exec_fifo;   // O_PATH fd of <root>/<id>/exec.fifo (no fd of the state dir itself)
+  UniqueFd console;     // connected --console-socket, or empty
+  UniqueFd pidfd_sock;  // connected --pidfd-socket, or empty
   int preserve_fds = 0;
   bool no_pivot = false;
   bool no_new_keyring = false;
@@ -66,7 +69,14 @@ void setup_namespaces(Context& ctx);  // namespaces.cpp
 void setup_rootfs(Context& ctx);      // rootfs.cpp: mounts, devices, up to the hooks
 void finish_rootfs(Context& ctx);     // rootfs.cpp: pivot_root, masks, readonly, sysctl
 // console.cpp: a pty from the container's devpts; master to the console socket, slave as stdio.
-void setup_console(const oci::Process& proc, UniqueFd& console_socket);
+// raw_output: the socket is the runtime's own (run/exec in the foreground, which copies the
+// master to its stdout): clear ONLCR on the pty before the process can write, as runc's recvtty
+// does (otherwise every "\n" reaches the caller as "\r\n").
+// --pidfd-socket (runc's setupPidfd): a pidfd of the calling process goes to the socket, with
+// `kind` ("standard" for the init, "setns" for exec) as the message; the socket is closed.
+// Nothing when the socket is empty.
+void send_own_pidfd(UniqueFd& socket, const char* kind);
+void setup_console(const oci::Process& proc, UniqueFd& console_socket, bool raw_output = false);
 // process.cpp
 struct Prepared {
   std::string exe;  // resolved executable path inside the container
@@ -85,7 +95,37 @@ void join_cgroup(Context& ctx);
 void apply_process_attrs(const oci::Process& proc, bool allowed_cpus = false);
 // linux.resources.cpu.cpus is set in the container's config.
 bool has_allowed_cpus(const oci::Linux& linux);
+// "0-3,7" -> the CPU or node numbers; Error naming `field` when malformed.
+std::vector<unsigned> parse_list(const std::string& text, const std::string& field);
+
+// CPU affinity (affinity.cpp), as runc's: the debug line runc's nsexec writes first
+// ("nsexec[PID]: affinity: 0x3", read by scripts and runc's own tests); a new process's
+// affinity reset to every CPU once it is in its cgroup (the kernel clamps that to the cgroup's
+// cpuset), so that the caller's (taskset, systemd) does not leak into the container; and
+// process.execCPUAffinity for exec'd processes (the init ignores it, as the spec says).
+void log_affinity();
+void reset_affinity();
+cpu_set_t cpu_list_set(const std::string& list, const std::string& field);
+// exec's process once in the cgroup: "final" if given, else the reset unless "initial" was.
+void apply_exec_affinity(const oci::Process& proc);
+// process.execCPUAffinity.initial for the calling (single-threaded) runtime while it lives, so
+// that the process it clones starts there (runc's startWithCPUAffinity); the old affinity is
+// restored at the end. Nothing when "initial" is not set.
+class InitialAffinity {
+ public:
+  explicit InitialAffinity(const oci::Process& proc);
+  ~InitialAffinity();
+  InitialAffinity(const InitialAffinity&) = delete;
+  InitialAffinity& operator=(const InitialAffinity&) = delete;
+
+ private:
+  bool set_ = false;
+  cpu_set_t saved_;
+};
 void apply_linux_process_attrs(const oci::Linux& linux);  // personality, memoryPolicy
+// linux.personality alone: exec'd processes get it too (runc's setns init), the memory policy
+// only the init (runc 1.3).
+void apply_personality(const oci::Linux& linux);
 void apply_user_and_caps(const oci::Process& proc, bool keep_sys_admin);
 void drop_kept_sys_admin(const oci::Process& proc);
 [[noreturn]] void exec_process(const Prepared& p);

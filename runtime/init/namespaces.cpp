@@ -29,6 +29,28 @@ int namespace_flag(const std::string& type) {
   return 0;
 }
 
+std::string proc_ns_name(int flag) {
+  switch (flag) {
+    case CLONE_NEWPID:
+      return "pid";
+    case CLONE_NEWNET:
+      return "net";
+    case CLONE_NEWNS:
+      return "mnt";
+    case CLONE_NEWIPC:
+      return "ipc";
+    case CLONE_NEWUTS:
+      return "uts";
+    case CLONE_NEWUSER:
+      return "user";
+    case CLONE_NEWCGROUP:
+      return "cgroup";
+    case CLONE_NEWTIME:
+      return "time";
+  }
+  return "";
+}
+
 const std::vector<std::string>& namespace_types() {
   static const std::vector<std::string> order = {"user",    "pid",    "ipc",  "uts",
                                                  "network", "cgroup", "time", "mount"};
@@ -151,6 +173,7 @@ void join_cgroup(Context& ctx) {
   if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
     throw_sys("unshare the cgroup namespace");
   ctx.in_cgroup = true;
+  reset_affinity();
 }
 
 namespace {
@@ -162,6 +185,13 @@ bool same_namespace(int fd, const char* path) {
 }
 
 }  // namespace
+
+void join_before_user_namespace(const std::vector<NamespaceJoin>& joins) {
+  for (const auto& j : joins)
+    if (j.clone_flag != CLONE_NEWUSER && j.clone_flag != CLONE_NEWPID &&
+        j.clone_flag != CLONE_NEWTIME && j.fd)
+      ::setns(j.fd.get(), j.clone_flag);  // what fails here, the init joins (and reports) later
+}
 
 // /proc/self/timens_offsets of a non-dumpable process belongs to the host's root: the init, root
 // of a user namespace but not of the host, cannot open it ("permission denied"). runc's parent
@@ -185,20 +215,46 @@ static void write_time_offsets(const std::string& offsets, bool in_userns) {
 void setup_namespaces(Context& ctx) {
   const oci::Linux& linux = *ctx.config->linux;
   bool in_userns = ctx.clone_flags & CLONE_NEWUSER;
+  auto join = [&](NamespaceJoin& j) {
+    if (::setns(j.fd.get(), j.clone_flag) < 0)
+      throw_sys("join " + j.type + " namespace " + linux.find_namespace(j.type)->path);
+    j.fd.reset();
+  };
+  // runc's join_namespaces: a user namespace to join goes in the middle. The others are joined
+  // before it while the init still has the host's privileges (a network namespace the host
+  // made is not owned by that user namespace: from inside it, setns is EPERM); those that
+  // need its privileges (EPERM now) are joined after it.
+  NamespaceJoin* user = nullptr;
+  for (auto& j : ctx.joins)
+    if (j.clone_flag == CLONE_NEWUSER) user = &j;
+  std::vector<NamespaceJoin*> after_user;
   for (auto& j : ctx.joins) {
-    if (j.clone_flag == CLONE_NEWPID) continue;  // joined by the parent before clone
-    // Cloned in it already (a joined user namespace with a new pid namespace, see
-    // clone_in_user_namespace in runtime/container.cpp): setns would refuse (EINVAL).
-    if (j.clone_flag == CLONE_NEWUSER && same_namespace(j.fd.get(), "/proc/self/ns/user")) {
-      in_userns = true;
+    // pid: joined by the parent before clone
+    if (j.clone_flag == CLONE_NEWPID || j.clone_flag == CLONE_NEWUSER) continue;
+    // In it already: joined before the user namespace by clone_in_user_namespace's helper.
+    if (j.clone_flag != CLONE_NEWTIME &&
+        same_namespace(j.fd.get(), ("/proc/self/ns/" + proc_ns_name(j.clone_flag)).c_str())) {
       j.fd.reset();
       continue;
     }
-    if (::setns(j.fd.get(), j.clone_flag) < 0)
+    if (::setns(j.fd.get(), j.clone_flag) == 0) {
+      j.fd.reset();
+      continue;
+    }
+    if (errno != EPERM || !user)
       throw_sys("join " + j.type + " namespace " + linux.find_namespace(j.type)->path);
-    if (j.clone_flag == CLONE_NEWUSER) in_userns = true;
-    j.fd.reset();
+    after_user.push_back(&j);
   }
+  if (user) {
+    // Cloned in it already (a joined user namespace with a new pid namespace, see
+    // clone_in_user_namespace in runtime/container.cpp): setns would refuse (EINVAL).
+    if (same_namespace(user->fd.get(), "/proc/self/ns/user"))
+      user->fd.reset();
+    else
+      join(*user);
+    in_userns = true;
+  }
+  for (NamespaceJoin* j : after_user) join(*j);
   if (in_userns) {
     // Become root of the user namespace (the parent wrote the maps before Go).
     if (::setresgid(0, 0, 0) < 0) throw_sys("setresgid 0 in the user namespace");

@@ -13,6 +13,14 @@ int namespace_flag(const std::string& type);  // "network" -> CLONE_NEWNET; 0 if
 // The spec's type names in the order namespaces are joined (user first, mount last).
 const std::vector<std::string>& namespace_types();
 
+// "net" for CLONE_NEWNET: the name under /proc/PID/ns/.
+std::string proc_ns_name(int flag);
+
+// Before a joined user namespace (runc's nsexec stage 1): every namespace to join that can be
+// joined with the host's privileges (not user, pid or time); failures are left to the init.
+// The init skips those it is in already.
+void join_before_user_namespace(const std::vector<NamespaceJoin>& joins);
+
 // Fills ctx.clone_flags / unshare_flags / joins from linux.namespaces (opening every path).
 void plan_namespaces(const oci::Linux& linux, Context& ctx);
 

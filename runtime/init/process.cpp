@@ -139,7 +139,10 @@ bool is_executable_file(const std::string& p, int& err) {
     err = EACCES;
     return false;
   }
-  if (::access(p.c_str(), X_OK) < 0) {
+  // With the effective ids and capabilities the process will have (Go's LookPath, runc): a
+  // non-root user with CAP_DAC_OVERRIDE may run a file only its owner can execute. access(2)
+  // would use the real uid and no capabilities.
+  if (::faccessat(AT_FDCWD, p.c_str(), X_OK, AT_EACCESS) < 0) {
     err = errno;
     return false;
   }
@@ -191,10 +194,6 @@ std::vector<std::string> prepare_env(const std::vector<std::string>& env, uint32
 }
 
 }  // namespace
-
-namespace {
-std::vector<unsigned> parse_list(const std::string& text, const std::string& field);
-}
 
 void enter_cwd(const std::string& cwd) {
   // Resolved inside the container's root with no magic link: "/proc/self/fd/N" cannot lead to
@@ -300,14 +299,6 @@ void apply_process_attrs(const oci::Process& proc, bool allowed_cpus) {
     write_private_proc(proc_self() + "/attr/apparmor/exec", "exec " + proc.apparmor_profile,
                        "process.apparmorProfile");
   }
-  if (proc.exec_cpu_affinity && !proc.exec_cpu_affinity->final.empty()) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (unsigned c : parse_list(proc.exec_cpu_affinity->final, "process.execCPUAffinity.final"))
-      CPU_SET(c, &set);
-    if (::sched_setaffinity(0, sizeof set, &set) < 0)
-      throw_sys("sched_setaffinity (process.execCPUAffinity.final)");
-  }
   if (!proc.selinux_label.empty()) {
     if (!path_exists("/sys/fs/selinux/enforce"))
       throw Error("process.selinuxLabel \"" + proc.selinux_label +
@@ -315,8 +306,6 @@ void apply_process_attrs(const oci::Process& proc, bool allowed_cpus) {
     write_private_proc(proc_self() + "/attr/exec", proc.selinux_label, "process.selinuxLabel");
   }
 }
-
-namespace {
 
 // "0-3,7" -> the CPU or node numbers.
 std::vector<unsigned> parse_list(const std::string& text, const std::string& field) {
@@ -341,9 +330,7 @@ std::vector<unsigned> parse_list(const std::string& text, const std::string& fie
   return out;
 }
 
-}  // namespace
-
-void apply_linux_process_attrs(const oci::Linux& linux) {
+void apply_personality(const oci::Linux& linux) {
   if (linux.personality) {
     const auto& p = *linux.personality;
     unsigned long persona;
@@ -357,6 +344,10 @@ void apply_linux_process_attrs(const oci::Linux& linux) {
       throw Error("linux.personality.flags: personality flags are not supported");
     if (::personality(persona) < 0) throw_sys("personality " + p.domain);
   }
+}
+
+void apply_linux_process_attrs(const oci::Linux& linux) {
+  apply_personality(linux);
   if (linux.memory_policy) {
     const auto& mp = *linux.memory_policy;
     static const std::map<std::string, int> modes = {{"MPOL_DEFAULT", 0},
