@@ -328,15 +328,73 @@ bool seal_runtime_if_needed(const GlobalOptions& g, const oci::Config& cfg) {
   return true;
 }
 
-pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
-  Store store(g.root);
-  Store::check_id(o.id);
+namespace {
+
+// create, in its phases (create_container below runs them in order). Members are destroyed in
+// reverse order: the transaction (which may destroy the cgroup and kill the init) before the
+// cgroup manager and the sync channel.
+class Creation {
+ public:
+  Creation(const GlobalOptions& g, const CreateOptions& o) : g_(g), o_(o), store_(g.root) {}
+
+  // The config read (or taken from run) and refused early for what nucleus-oci does not do;
+  // the runtime re-execs from its sealed view here when the config needs that.
+  void load_config();
+  // The seccomp filter compiled (or taken from the cache), Landlock rules, and the namespaces
+  // planned (paths to join opened): errors before anything is made.
+  void plan_init();
+  // The cgroup planned (not made yet) and refused when frozen; the state directory with the
+  // record, config.json and exec.fifo; the v2 cgroup directory the init starts in.
+  void make_state_dir();
+  // The rest of the init's Context: the fds it gets (fifo, console, sockets, sync channel).
+  void prepare_init_context();
+  // Clones the init (execs the sealed view, or a plain clone of a sealed runtime); returns
+  // only in the runtime.
+  void spawn_init();
+  // What the init needs before it can go on: id maps, idmapped mount trees, the prepared
+  // network namespace, and Go (its pid and the state, for hooks and the seccomp agent).
+  void hand_off();
+  // The v1 cgroups and the limits, made while the init sets up its namespaces; then the init
+  // joins them (self-attach through the v1 tasks files, else the classic attach).
+  void join_cgroups();
+  // Runs prestart/createRuntime hooks when the init asks, until it reports Ready.
+  void wait_until_ready();
+  // The record says created; --pid-file; nothing is undone any more.
+  pid_t commit();
+
+ private:
+  [[noreturn]] void init_exited();
+  void send_to_init(SyncType type, std::string_view payload = {}, const std::vector<int>& fds = {});
+
+  const GlobalOptions& g_;
+  const CreateOptions& o_;
+  Store store_;
+  std::string text_;
+  oci::Config cfg_;
+  std::string rootfs_;
+  bool runtime_sealed_ = false;
+  std::unique_ptr<cgroups::Manager> cg_;  // outlives tx_, which may destroy it
+  std::optional<CreateTransaction> tx_;
+  UniqueFd dir_;
+  ContainerRecord rec_;
+  UniqueFd sealed_init_;
+  init::Context ctx_;
+  std::string trace_out_;
+  TraceSockets trace_;
+  SyncChannel parent_;
+  init::NetnsPrep netns_;
+  FastAttach fast_;
+  pid_t pid_ = 0;
+};
+
+void Creation::load_config() {
+  Store::check_id(o_.id);
   // `run` may have read and parsed it already (to see process.terminal).
-  std::string text = o.config ? o.config->text : read_file(o.bundle + "/config.json");
-  oci::Config cfg = o.config ? o.config->parsed : oci::parse_config(text, "config.json");
-  if (!cfg.root) throw Error("config.json: root: required to create a container");
-  if (!cfg.linux) cfg.linux.emplace();
-  const oci::Linux& linux = *cfg.linux;
+  text_ = o_.config ? o_.config->text : read_file(o_.bundle + "/config.json");
+  cfg_ = o_.config ? o_.config->parsed : oci::parse_config(text_, "config.json");
+  if (!cfg_.root) throw Error("config.json: root: required to create a container");
+  if (!cfg_.linux) cfg_.linux.emplace();
+  const oci::Linux& linux = *cfg_.linux;
   if (!linux.find_namespace("mount"))
     throw Error("config.json: linux.namespaces: a mount namespace is required");
   if (linux.intel_rdt)
@@ -346,118 +404,124 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
         "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
   check_sysctls(linux);
   // runc's warning, word for word; the init resolves such a destination against "/".
-  for (const auto& m : cfg.mounts)
+  for (const auto& m : cfg_.mounts)
     if (m.destination[0] != '/')
       log::warn("mount destination " + m.destination +
                 " is not absolute. Support for non-absolute mount destinations will be removed "
                 "in a future release.");
-  check_idmapped_mounts(cfg);
+  check_idmapped_mounts(cfg_);
   if (linux.resources) cgroups::validate(host_layout(), *linux.resources);
   // Joining another container's pid namespace, the init is visible there before it could exec
   // the sealed binary: then this runtime re-execs from the sealed view first (it returns here
   // sealed), and the init is a plain clone of it. From a sealed install (README.md) the runtime
   // runs sealed already: its init is a plain clone too, with no second program start.
-  const bool runtime_sealed = seal_runtime_if_needed(g, cfg);
-  std::string rootfs = resolve_rootfs(o.bundle, cfg.root->path);
-  if (!o.console_socket.empty() && !(cfg.process && cfg.process->terminal))
+  runtime_sealed_ = seal_runtime_if_needed(g_, cfg_);
+  rootfs_ = resolve_rootfs(o_.bundle, cfg_.root->path);
+  if (!o_.console_socket.empty() && !(cfg_.process && cfg_.process->terminal))
     throw Error("--console-socket is set but process.terminal is false (runc refuses it too)");
-  if (cfg.process && cfg.process->terminal && o.console_socket.empty() && o.console_fd < 0)
+  if (cfg_.process && cfg_.process->terminal && o_.console_socket.empty() && o_.console_fd < 0)
     throw Error("process.terminal is true: --console-socket is required to receive the pty");
+}
 
-  init::Context ctx;
-  if (linux.seccomp) {
-    std::vector<std::string> skipped;
-    ctx.seccomp.emplace(seccomp::build_cached(*linux.seccomp, kSeccompCacheDir, &skipped));
-    for (const auto& s : skipped) log::debug("seccomp: skipping unknown syscall " + s);
-  }
-  ctx.landlock = oci::landlock_from_annotations(cfg.annotations);
-  init::plan_namespaces(linux, ctx);
-
+void Creation::make_state_dir() {
+  const oci::Linux& linux = *cfg_.linux;
   cgroups::Options copts;
-  copts.id = o.id;
+  copts.id = o_.id;
   copts.cgroups_path = linux.cgroups_path;
-  copts.systemd = g.systemd_cgroup;
-  // outlives tx, which may destroy it
-  std::unique_ptr<cgroups::Manager> cg = cgroups::make_manager(host_layout(), copts);
+  copts.systemd = g_.systemd_cgroup;
+  cg_ = cgroups::make_manager(host_layout(), copts);
   // Before anything is made (runc's check and words): the init would freeze on joining, and
   // create with it.
-  if (std::string why = cg->frozen_for_join(); !why.empty())
+  if (std::string why = cg_->frozen_for_join(); !why.empty())
     throw Error("container's cgroup unexpectedly frozen (" + why + ")");
-  CreateTransaction tx(store, o.id);
-  UniqueFd dir = store.create_dir(o.id);  // an id in use is that error, not the cgroup's
-  tx.dir_made();
-  check_cgroup_empty(*cg);
-  ContainerRecord rec;
-  rec.id = o.id;
-  rec.bundle = o.bundle;
-  rec.rootfs = rootfs;
-  rec.created = log::rfc3339_nano_now();
-  rec.creator = ProcessId::of(::getpid());
-  rec.annotations = cfg.annotations;
+  tx_.emplace(store_, o_.id);
+  dir_ = store_.create_dir(o_.id);  // an id in use is that error, not the cgroup's
+  tx_->dir_made();
+  check_cgroup_empty(*cg_);
+  rec_.id = o_.id;
+  rec_.bundle = o_.bundle;
+  rec_.rootfs = rootfs_;
+  rec_.created = log::rfc3339_nano_now();
+  rec_.creator = ProcessId::of(::getpid());
+  rec_.annotations = cfg_.annotations;
   // The cgroup is recorded before it exists: a runtime killed in between still leaves delete
   // what to remove.
-  rec.cgroup = cg->serialize_planned();
-  Store::save(dir.get(), rec);
-  write_file_atomic_at(dir.get(), "config.json", text, 0600);
-  if (::mkfifoat(dir.get(), "exec.fifo", 0622) < 0) throw_sys("mkfifo exec.fifo");
-  ::fchmodat(dir.get(), "exec.fifo", 0622, 0);
+  rec_.cgroup = cg_->serialize_planned();
+  Store::save(dir_.get(), rec_);
+  write_file_atomic_at(dir_.get(), "config.json", text_, 0600);
+  if (::mkfifoat(dir_.get(), "exec.fifo", 0622) < 0) throw_sys("mkfifo exec.fifo");
+  ::fchmodat(dir_.get(), "exec.fifo", 0622, 0);
   crash_point("state-dir");
 
   // The init starts in its v2 cgroup (clone3 CLONE_INTO_CGROUP, so that directory comes
   // first); the v1 ones are made while it loads and mounts.
-  cg->create_unified();
-  tx.cgroup(cg.get());
+  cg_->create_unified();
+  tx_->cgroup(cg_.get());
   // The sealed view the init execs, unless this runtime already runs from it.
-  UniqueFd sealed_init;
-  if (!runtime_sealed) sealed_init = sealed_exe_fd(g.root);
+  if (!runtime_sealed_) sealed_init_ = sealed_exe_fd(g_.root);
+}
 
-  ctx.config = &cfg;
-  ctx.id = o.id;
-  ctx.bundle = o.bundle;
-  ctx.rootfs = rootfs;
-  ctx.preserve_fds = o.preserve_fds;
-  ctx.no_pivot = o.no_pivot;
-  ctx.no_new_keyring = o.no_new_keyring;
+void Creation::plan_init() {
+  const oci::Linux& linux = *cfg_.linux;
+  if (linux.seccomp) {
+    std::vector<std::string> skipped;
+    ctx_.seccomp.emplace(seccomp::build_cached(*linux.seccomp, kSeccompCacheDir, &skipped));
+    for (const auto& s : skipped) log::debug("seccomp: skipping unknown syscall " + s);
+  }
+  ctx_.landlock = oci::landlock_from_annotations(cfg_.annotations);
+  init::plan_namespaces(linux, ctx_);
+}
+
+void Creation::prepare_init_context() {
+  const oci::Linux& linux = *cfg_.linux;
+  ctx_.config = &cfg_;
+  ctx_.id = o_.id;
+  ctx_.bundle = o_.bundle;
+  ctx_.rootfs = rootfs_;
+  ctx_.preserve_fds = o_.preserve_fds;
+  ctx_.no_pivot = o_.no_pivot;
+  ctx_.no_new_keyring = o_.no_new_keyring;
   // The init gets the fifo itself (O_PATH), never the state directory: it reopens it through
   // procfs when it waits for `start` (runc's rule, CVE-2016-9962 / CVE-2024-21626 class).
-  ctx.exec_fifo = open_fd_at(dir.get(), "exec.fifo", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  ctx.cgroup_path = cg->path();
-  ctx.cgroup_v1 = host_layout().v1;
-  ctx.cgroup_v2 = host_layout().v2;
-  if (o.console_fd >= 0)
-    ctx.console.reset(::fcntl(o.console_fd, F_DUPFD_CLOEXEC, 3));
-  else if (!o.console_socket.empty() && cfg.process && cfg.process->terminal)
-    ctx.console = connect_unix(o.console_socket, "console socket");
-  if (!o.pidfd_socket.empty()) ctx.pidfd_sock = connect_unix(o.pidfd_socket, "pidfd socket");
+  ctx_.exec_fifo = open_fd_at(dir_.get(), "exec.fifo", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  ctx_.cgroup_path = cg_->path();
+  ctx_.cgroup_v1 = host_layout().v1;
+  ctx_.cgroup_v2 = host_layout().v2;
+  if (o_.console_fd >= 0)
+    ctx_.console.reset(::fcntl(o_.console_fd, F_DUPFD_CLOEXEC, 3));
+  else if (!o_.console_socket.empty() && cfg_.process && cfg_.process->terminal)
+    ctx_.console = connect_unix(o_.console_socket, "console socket");
+  if (!o_.pidfd_socket.empty()) ctx_.pidfd_sock = connect_unix(o_.pidfd_socket, "pidfd socket");
 
-  if (ctx.seccomp && ctx.seccomp->uses_notify())
-    ctx.seccomp_listener = init::connect_seccomp_agent(*linux.seccomp);
-  std::string trace_out = o.seccomp_trace;
-  if (trace_out.empty() && cfg.annotations.count(kTraceAnnotation))
-    trace_out = cfg.annotations.at(kTraceAnnotation);
-  if (!trace_out.empty() && trace_out[0] != '/')
+  if (ctx_.seccomp && ctx_.seccomp->uses_notify())
+    ctx_.seccomp_listener = init::connect_seccomp_agent(*linux.seccomp);
+  trace_out_ = o_.seccomp_trace;
+  if (trace_out_.empty() && cfg_.annotations.count(kTraceAnnotation))
+    trace_out_ = cfg_.annotations.at(kTraceAnnotation);
+  if (!trace_out_.empty() && trace_out_[0] != '/')
     throw Error("annotation " + std::string(kTraceAnnotation) + ": must be an absolute path");
-  TraceSockets trace;
-  if (!trace_out.empty()) {
-    trace = TraceSockets::make();
-    ctx.trace_sock = std::move(trace.init_end);
+  if (!trace_out_.empty()) {
+    trace_ = TraceSockets::make();
+    ctx_.trace_sock = std::move(trace_.init_end);
   }
-  SyncChannel parent, child;
-  SyncChannel::make_pair(parent, child);
-  ctx.sync = std::move(child);
+  SyncChannel child;
+  SyncChannel::make_pair(parent_, child);
+  ctx_.sync = std::move(child);
+}
 
+void Creation::spawn_init() {
+  const oci::Linux& linux = *cfg_.linux;
   // A new network namespace, made alongside from here on (init::NetnsPrep), for the init to
   // join: the init's own unshare was 0.5 ms of its critical path. Not with a user namespace,
   // new or joined: the network namespace must belong to it, and only the init can make that.
   // Not for an init that is a clone of this runtime (runtime_sealed): a copy-on-write clone of
   // a process with a second thread inherits glibc's list of threads, and its setuid would wait
   // forever for the missing one (that init makes its own, while the runtime makes the cgroups).
-  init::NetnsPrep netns;
-  if (!runtime_sealed && (ctx.unshare_flags & CLONE_NEWNET) && !linux.find_namespace("user"))
-    netns.start();
+  if (!runtime_sealed_ && (ctx_.unshare_flags & CLONE_NEWNET) && !linux.find_namespace("user"))
+    netns_.start();
   // Joining an existing pid namespace: only the children of a process enter it.
   UniqueFd own_pidns;
-  for (const auto& j : ctx.joins) {
+  for (const auto& j : ctx_.joins) {
     if (j.clone_flag != CLONE_NEWPID) continue;
     own_pidns = open_fd("/proc/self/ns/pid", O_RDONLY);
     if (::setns(j.fd.get(), CLONE_NEWPID) < 0)
@@ -465,97 +529,104 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   }
   // The init starts in its v2 cgroup (clone3) and moves itself into the v1 ones: no
   // cgroup.procs write, no RCU grace period (runtime/attach.hpp).
-  FastAttach fast = FastAttach::open_unified(*cg);
+  fast_ = FastAttach::open_unified(*cg_);
   std::optional<init::InitExec> init_exec;
   // The init reads the config again without the seccomp rules (it gets the compiled filter):
   // most of a Docker-like config's bytes, cut out of its copy.
-  if (sealed_init)
-    init_exec.emplace(ctx, sealed_init.get(), oci::without_seccomp_rules(text, cfg), parent.fd());
-  const auto flags = static_cast<unsigned long>(ctx.clone_flags);
+  if (sealed_init_)
+    init_exec.emplace(ctx_, sealed_init_.get(), oci::without_seccomp_rules(text_, cfg_),
+                      parent_.fd());
+  const auto flags = static_cast<unsigned long>(ctx_.clone_flags);
   long pid;
   if (joins_user_with_new_pid(linux)) {  // runtime_sealed too (seal_runtime_if_needed)
-    auto user = std::find_if(ctx.joins.begin(), ctx.joins.end(), [](const init::NamespaceJoin& j) {
-      return j.clone_flag == CLONE_NEWUSER;
-    });
-    pid = clone_in_user_namespace(flags, ctx.joins, user->fd.get());
+    auto user =
+        std::find_if(ctx_.joins.begin(), ctx_.joins.end(),
+                     [](const init::NamespaceJoin& j) { return j.clone_flag == CLONE_NEWUSER; });
+    pid = clone_in_user_namespace(flags, ctx_.joins, user->fd.get());
   } else
-    pid = init_exec ? fast.spawn(flags, &init::InitExec::child_entry, &*init_exec)
-                    : fast.clone(flags);
+    pid = init_exec ? fast_.spawn(flags, &init::InitExec::child_entry, &*init_exec)
+                    : fast_.clone(flags);
   if (pid == 0) {  // a clone of this (sealed) runtime is the init
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    parent.close();
+    parent_.close();
     crash_point("init-loaded");
-    init::run(ctx);
+    init::run(ctx_);
   }
   int clone_err = errno;
   init_exec.reset();
   if (own_pidns) ::setns(own_pidns.get(), CLONE_NEWPID);
   if (pid < 0) throw_sys("clone the container init", clone_err);
-  tx.child(static_cast<pid_t>(pid));
-  sealed_init.reset();
+  pid_ = static_cast<pid_t>(pid);
+  tx_->child(pid_);
+  sealed_init_.reset();
   crash_point("cloned");
   if (log::debug_enabled())
-    log::debug("create " + o.id + ": init cloned, pid " + std::to_string(pid) +
-               (init_exec || !runtime_sealed ? " (execs the sealed init)" : " (sealed clone)"));
+    log::debug("create " + o_.id + ": init cloned, pid " + std::to_string(pid_) +
+               (!runtime_sealed_ ? " (execs the sealed init)" : " (sealed clone)"));
+  // The init's ends: it has its copies now.
+  ctx_.sync.close();
+  ctx_.exec_fifo.reset();
+  ctx_.console.reset();
+  ctx_.pidfd_sock.reset();
+  ctx_.seccomp_listener.reset();
+  ctx_.trace_sock.reset();
+}
 
-  // The init is gone without an error message of its own: reaped, and said how it ended.
-  auto init_exited = [&] {
-    int status = 0;
-    // It closed the channel by exiting: reaped at once (bounded all the same; tx kills it).
-    if (!reap_within(static_cast<pid_t>(pid), 2000, &status))
-      throw Error("container init closed its sync channel during create and did not exit");
-    tx.child(-1);
-    throw Error("container init exited during create (" + describe_exit(status) + ")");
-  };
-  // A send fails when the init is gone (its exec failed, say): its own error is the one to
-  // report.
-  auto send_to_init = [&](SyncType type, std::string_view payload = {},
-                          const std::vector<int>& fds = {}) {
-    try {
-      parent.send(type, payload, fds);
-    } catch (const Error&) {
-      parent.throw_peer_error();
-      init_exited();
-    }
-  };
-  ctx.sync.close();
-  ctx.exec_fifo.reset();
-  ctx.console.reset();
-  ctx.pidfd_sock.reset();
-  ctx.seccomp_listener.reset();
-  ctx.trace_sock.reset();
-  if (!trace_out.empty())
-    rec.tracer = spawn_tracer(static_cast<pid_t>(pid), trace_out, std::move(trace.tracer_end));
-  if (ctx.clone_flags & CLONE_NEWUSER) init::write_id_maps(static_cast<pid_t>(pid), linux);
-  rec.init = ProcessId::of(static_cast<pid_t>(pid));
-  Store::save(dir.get(), rec);
-  if (config_uses_idmap(cfg))
-    for (auto& [index, tree] : prepare_idmapped_mounts(cfg, o.bundle, static_cast<pid_t>(pid)))
+// The init is gone without an error message of its own: reaped, and said how it ended.
+void Creation::init_exited() {
+  int status = 0;
+  // It closed the channel by exiting: reaped at once (bounded all the same; tx kills it).
+  if (!reap_within(pid_, 2000, &status))
+    throw Error("container init closed its sync channel during create and did not exit");
+  tx_->child(-1);
+  throw Error("container init exited during create (" + describe_exit(status) + ")");
+}
+
+// A send fails when the init is gone (its exec failed, say): its own error is the one to
+// report.
+void Creation::send_to_init(SyncType type, std::string_view payload, const std::vector<int>& fds) {
+  try {
+    parent_.send(type, payload, fds);
+  } catch (const Error&) {
+    parent_.throw_peer_error();
+    init_exited();
+  }
+}
+
+void Creation::hand_off() {
+  if (!trace_out_.empty())
+    rec_.tracer = spawn_tracer(pid_, trace_out_, std::move(trace_.tracer_end));
+  if (ctx_.clone_flags & CLONE_NEWUSER) init::write_id_maps(pid_, *cfg_.linux);
+  rec_.init = ProcessId::of(pid_);
+  Store::save(dir_.get(), rec_);
+  if (config_uses_idmap(cfg_))
+    for (auto& [index, tree] : prepare_idmapped_mounts(cfg_, o_.bundle, pid_))
       send_to_init(SyncType::MountFd, std::to_string(index), {tree.get()});
-  if (UniqueFd net = netns.take()) send_to_init(SyncType::NetnsFd, {}, {net.get()});
+  if (UniqueFd net = netns_.take()) send_to_init(SyncType::NetnsFd, {}, {net.get()});
   // Go carries what hooks and the seccomp listener are told: the init's pid and the state.
   send_to_init(SyncType::Go,
-               go_payload(static_cast<pid_t>(pid), oci::state_to_hook_json(make_state(
-                                                       rec, "creating", static_cast<pid_t>(pid)))));
+               go_payload(pid_, oci::state_to_hook_json(make_state(rec_, "creating", pid_))));
+}
 
+void Creation::join_cgroups() {
   // While the init unshares its namespaces, mounts and makes /dev (it waits for CgroupJoined
   // before its cgroup namespace, cgroup mounts, hooks and pivot_root): the v1 cgroups, the
   // limits, and the v1 "tasks" files the init writes "0" to. The limits come before the join:
   // the device rules start from "deny all". The init's namespaces and mounts are thus charged
   // to the runtime's memory cgroup (a few KiB of kernel memory), not the container's.
-  cg->create();
-  if (std::string made = cg->serialize(); made != rec.cgroup) {
-    rec.cgroup = std::move(made);
-    Store::save(dir.get(), rec);
+  cg_->create();
+  if (std::string made = cg_->serialize(); made != rec_.cgroup) {
+    rec_.cgroup = std::move(made);
+    Store::save(dir_.get(), rec_);
   }
   crash_point("cgroup");
-  cg->apply(with_default_devices(linux.resources));
-  bool attached = fast.attached();
+  cg_->apply(with_default_devices(cfg_.linux->resources));
+  bool attached = fast_.attached();
   if (attached) {
     std::vector<UniqueFd> tasks;
     try {
-      for (const auto& f : cg->v1_task_files()) tasks.push_back(open_fd(f, O_WRONLY));
+      for (const auto& f : cg_->v1_task_files()) tasks.push_back(open_fd(f, O_WRONLY));
     } catch (const Error& e) {
       log::debug(std::string("cgroup v1 self-attach unavailable (") + e.what() + ")");
       attached = false;
@@ -568,56 +639,74 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
       send_to_init(SyncType::TasksFd, {}, fds);
     }
   }
-  fast.close();
+  fast_.close();
   // Where the init could not join by itself: the classic attach (on cgroup v1 the first write
   // to cgroup.procs waits for an RCU grace period).
   try {
-    if (!attached) cg->add_process(static_cast<pid_t>(pid));
+    if (!attached) cg_->add_process(pid_);
   } catch (const Error&) {
     // The init may have failed meanwhile (and be a zombie the cgroup refuses): its own error
     // is the one to report.
-    ::kill(static_cast<pid_t>(pid), SIGKILL);
-    parent.throw_peer_error();
+    ::kill(pid_, SIGKILL);
+    parent_.throw_peer_error();
     throw;
   }
   try {
-    parent.send(SyncType::CgroupJoined);
+    parent_.send(SyncType::CgroupJoined);
   } catch (const Error&) {
-    // The init is gone: the loop below reports why.
+    // The init is gone: wait_until_ready reports why.
   }
+}
 
+void Creation::wait_until_ready() {
   for (;;) {
     SyncMsg m;
-    if (!recv_from_init(parent, m, *cg)) init_exited();
+    if (!recv_from_init(parent_, m, *cg_)) init_exited();
     if (m.type == SyncType::Error) throw Error(m.payload);
     // Only with prestart or createRuntime hooks (Hooks::runtime_side); the init has the state
     // from Go.
     if (m.type == SyncType::Hooks) {
       crash_point("prestart");
-      std::string st =
-          oci::state_to_hook_json(make_state(rec, "creating", static_cast<pid_t>(pid)));
-      if (cfg.hooks) {
+      std::string st = oci::state_to_hook_json(make_state(rec_, "creating", pid_));
+      if (cfg_.hooks) {
         // runc runs them from the bundle (it chdirs there): relative paths work as under runc.
-        HookOptions in_bundle{rec.bundle};
-        run_hooks(cfg.hooks->prestart, st, "prestart", in_bundle);
-        run_hooks(cfg.hooks->create_runtime, st, "createRuntime", in_bundle);
+        HookOptions in_bundle{rec_.bundle};
+        run_hooks(cfg_.hooks->prestart, st, "prestart", in_bundle);
+        run_hooks(cfg_.hooks->create_runtime, st, "createRuntime", in_bundle);
       }
-      parent.send(SyncType::HooksDone);
+      parent_.send(SyncType::HooksDone);
       continue;
     }
-    if (m.type == SyncType::Ready) break;
+    if (m.type == SyncType::Ready) return;
     throw Error("container init: unexpected sync message");
   }
+}
 
+pid_t Creation::commit() {
   crash_point("ready");
-  if (log::debug_enabled()) log::debug("create " + o.id + ": init ready, waiting for start");
-  rec.created_done = true;
-  rec.creator = ProcessId{};
-  Store::save(dir.get(), rec);
+  if (log::debug_enabled()) log::debug("create " + o_.id + ": init ready, waiting for start");
+  rec_.created_done = true;
+  rec_.creator = ProcessId{};
+  Store::save(dir_.get(), rec_);
   crash_point("saved");
-  if (!o.pid_file.empty()) write_file_atomic(o.pid_file, std::to_string(pid), 0644);
-  tx.commit();
-  return static_cast<pid_t>(pid);
+  if (!o_.pid_file.empty()) write_file_atomic(o_.pid_file, std::to_string(pid_), 0644);
+  tx_->commit();
+  return pid_;
+}
+
+}  // namespace
+
+pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
+  Creation c(g, o);
+  c.load_config();
+  c.plan_init();
+  c.make_state_dir();
+  c.prepare_init_context();
+  c.spawn_init();
+  c.hand_off();
+  c.join_cgroups();
+  c.wait_until_ready();
+  return c.commit();
 }
 
 void start_container(const GlobalOptions& g, const std::string& id) {
