@@ -4,6 +4,21 @@ load ../helpers/common
 
 ns_of() { readlink "/proc/$1/ns/$2"; }
 
+# start_userns_owner: container $ID with a user namespace of its own (sleeping), its init's pid
+# in OWNER; config.json as it was before in $BATS_TEST_TMPDIR/orig.json.
+start_userns_owner() {
+  [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
+  traversable_bundle
+  cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/orig.json"
+  update_config '.linux.namespaces += [{type: "user"}]
+    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+    | .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
+    | .mounts |= map(select(.type != "cgroup"))
+    | .process.args = ["sleep", "1000"]'
+  rt run -d --bundle "$BUNDLE" "$ID"
+  OWNER=$(pid_of "$ID")
+}
+
 # The mapped root of a user namespace must be able to reach the rootfs: bats' temp dirs are 0700.
 traversable_bundle() {
   local d=$BUNDLE
@@ -132,25 +147,15 @@ traversable_bundle() {
 }
 
 @test "joining a user namespace by path, with new network and pid namespaces: they belong to that user namespace" {
-  [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
-  traversable_bundle
-  local cfg=$BUNDLE/config.json
-  cp "$cfg" "$BATS_TEST_TMPDIR/orig.json"
-  update_config '.linux.namespaces += [{type: "user"}]
-    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-    | .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
-    | .mounts |= map(select(.type != "cgroup"))
-    | .process.args = ["sleep", "1000"]'
-  rt run -d --bundle "$BUNDLE" "$ID"
-  local owner second
-  owner=$(pid_of "$ID")
+  start_userns_owner
+  local owner=$OWNER second
   # The second container joins that user namespace and makes its own network and pid
   # namespaces: both must belong to the joined user namespace. The init makes the network one
   # itself, after joining (one made by the runtime would be owned by the host's user namespace,
   # and joining it from inside fails with EPERM); the pid namespace comes with the init's clone,
   # made by a helper in that user namespace (with the host's as owner, mounting /proc failed:
   # "mount proc on /proc: operation not permitted").
-  cp "$BATS_TEST_TMPDIR/orig.json" "$cfg"
+  cp "$BATS_TEST_TMPDIR/orig.json" "$BUNDLE/config.json"
   update_config '.linux.namespaces += [{type: "user", path: $p}]
     | .mounts |= map(select(.type != "cgroup"))
     | .process.args = ["sh", "-c", "echo pid=$$; ls /proc/1/ns/pid >/dev/null && echo proc-ok; exec sleep 1000"]' \
@@ -257,23 +262,13 @@ print(os.readlink("/proc/self/fd/%d" % fcntl.ioctl(fd, 0xb701)))' "/proc/$second
 }
 
 @test "joining a user namespace and a network namespace it does not own (runc's userns.bats)" {
-  [[ -e /proc/self/ns/user ]] || skip "kernel without user namespaces"
-  traversable_bundle
-  local cfg=$BUNDLE/config.json
-  cp "$cfg" "$BATS_TEST_TMPDIR/orig.json"
-  update_config '.linux.namespaces += [{type: "user"}]
-    | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-    | .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]
-    | .mounts |= map(select(.type != "cgroup"))
-    | .process.args = ["sleep", "1000"]'
-  rt run -d --bundle "$BUNDLE" "$ID"
-  local owner second
-  owner=$(pid_of "$ID")
+  start_userns_owner
+  local owner=$OWNER second
   # The host's network namespace, by a path of its own: the joined user namespace does not own
   # it, so only the host's privileges can join it (before the user namespace, as runc's nsexec).
   touch "$BATS_TEST_TMPDIR/netns"
   mount --bind /proc/self/ns/net "$BATS_TEST_TMPDIR/netns"
-  cp "$BATS_TEST_TMPDIR/orig.json" "$cfg"
+  cp "$BATS_TEST_TMPDIR/orig.json" "$BUNDLE/config.json"
   update_config '.linux.namespaces |= map(select(.type != "network"))
     | .linux.namespaces += [{type: "user", path: $u}, {type: "network", path: $n}]
     | .mounts |= map(select(.type != "cgroup")

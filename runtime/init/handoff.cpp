@@ -77,17 +77,6 @@ class Reader {
   size_t pos_ = 0;
 };
 
-// The fds of the Context and the log's, in the order of the hand-off (-1: none).
-std::array<int, 7> channel_fds(const Context& ctx) {
-  return {ctx.sync.fd(),
-          ctx.exec_fifo.get(),
-          ctx.console.get(),
-          ctx.pidfd_sock.get(),
-          ctx.seccomp_listener.get(),
-          ctx.trace_sock.get(),
-          log::fd()};
-}
-
 std::string serialize(const Context& ctx, const std::string& config_text) {
   Writer w;
   w.str(config_text);
@@ -243,6 +232,16 @@ void run_from_handoff(const char* fd_arg) {
     _exit(1);
   }
   run(ctx);
+}
+
+std::array<int, 7> channel_fds(const Context& ctx) {
+  return {ctx.sync.fd(),
+          ctx.exec_fifo.get(),
+          ctx.console.get(),
+          ctx.pidfd_sock.get(),
+          ctx.seccomp_listener.get(),
+          ctx.trace_sock.get(),
+          log::fd()};
 }
 
 }  // namespace nucleus::init

@@ -29,13 +29,8 @@ namespace {
 // had open is closed now (its copy of the state dir lock among them: a flock lives as long as
 // any copy of its fd), and the init's own fds are close-on-exec.
 void sanitize_fds(const Context& ctx) {
-  std::vector<int> keep = {ctx.sync.fd(),
-                           ctx.exec_fifo.get(),
-                           ctx.console.get(),
-                           ctx.pidfd_sock.get(),
-                           ctx.seccomp_listener.get(),
-                           ctx.trace_sock.get(),
-                           log::fd()};
+  auto channels = channel_fds(ctx);
+  std::vector<int> keep(channels.begin(), channels.end());
   for (const auto& j : ctx.joins) keep.push_back(j.fd.get());
   for (const auto& [i, fd] : ctx.idmap_trees) keep.push_back(fd.get());
   close_fds_except(3 + ctx.preserve_fds, keep);

@@ -5,6 +5,7 @@
 
 #include <sched.h>
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -76,6 +77,9 @@ void finish_rootfs(Context& ctx);     // rootfs.cpp: pivot_root, masks, readonly
 // `kind` ("standard" for the init, "setns" for exec) as the message; the socket is closed.
 // Nothing when the socket is empty.
 void send_own_pidfd(UniqueFd& socket, const char* kind);
+// The init's channels (sync, exec.fifo, console, pidfd socket, seccomp listener, trace socket)
+// and the log's fd, in the order of the hand-off (-1: none): what sanitize_fds keeps.
+std::array<int, 7> channel_fds(const Context& ctx);
 void setup_console(const oci::Process& proc, UniqueFd& console_socket, bool raw_output = false);
 // process.cpp
 struct Prepared {
