@@ -351,13 +351,14 @@ class Creation {
   // Clones the init (execs the sealed view, or a plain clone of a sealed runtime); returns
   // only in the runtime.
   void spawn_init();
-  // What the init needs before it can go on: id maps, idmapped mount trees, the prepared
-  // network namespace, and Go (its pid and the state, for hooks and the seccomp agent).
+  // What the init needs before it can go on: id maps, the prepared network namespace, and Go (its
+  // pid and the state, for hooks and the seccomp agent).
   void hand_off();
   // The v1 cgroups and the limits, made while the init sets up its namespaces; then the init
   // joins them (self-attach through the v1 tasks files, else the classic attach).
   void join_cgroups();
-  // Runs prestart/createRuntime hooks when the init asks, until it reports Ready.
+  // Runs prestart/createRuntime hooks and opens mount sources when the init asks, until it
+  // reports Ready.
   void wait_until_ready();
   // The record says created; --pid-file; nothing is undone any more.
   pid_t commit();
@@ -385,6 +386,7 @@ class Creation {
   init::NetnsPrep netns_;
   FastAttach fast_;
   pid_t pid_ = 0;
+  std::optional<MountSources> sources_;  // answers the init's MountRequests
 };
 
 void Creation::load_config() {
@@ -600,9 +602,7 @@ void Creation::hand_off() {
   if (ctx_.clone_flags & CLONE_NEWUSER) init::write_id_maps(pid_, *cfg_.linux);
   rec_.init = ProcessId::of(pid_);
   Store::save(dir_.get(), rec_);
-  if (config_uses_idmap(cfg_))
-    for (auto& [index, tree] : prepare_idmapped_mounts(cfg_, o_.bundle, pid_))
-      send_to_init(SyncType::MountFd, std::to_string(index), {tree.get()});
+  sources_.emplace(cfg_, o_.bundle, pid_);
   if (UniqueFd net = netns_.take()) send_to_init(SyncType::NetnsFd, {}, {net.get()});
   // Go carries what hooks and the seccomp listener are told: the init's pid and the state.
   send_to_init(SyncType::Go,
@@ -675,6 +675,17 @@ void Creation::wait_until_ready() {
         run_hooks(cfg_.hooks->create_runtime, st, "createRuntime", in_bundle);
       }
       parent_.send(SyncType::HooksDone);
+      continue;
+    }
+    if (m.type == SyncType::MountRequest) {
+      size_t index = 0;
+      try {
+        index = std::stoul(m.payload);
+      } catch (const std::exception&) {
+        throw Error("container init: bad mount request \"" + m.payload + "\"");
+      }
+      UniqueFd tree = sources_->open(index);
+      parent_.send(SyncType::MountFd, m.payload, {tree.get()});
       continue;
     }
     if (m.type == SyncType::Ready) return;

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "runtime/init/mount_options.hpp"
 #include "runtime/util/error.hpp"
 #include "runtime/util/fs.hpp"
+#include "runtime/util/socket.hpp"
 
 namespace nucleus {
 namespace {
@@ -85,13 +87,11 @@ UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
   return open_fd(base + "/ns/user", O_RDONLY);
 }
 
-namespace {
-
 // The user namespaces that carry the mounts' mappings: one per distinct mapping, as runc's
 // userns.Handles (each made one costs a helper process).
-class MountUserns {
+class MountSources::Userns {
  public:
-  MountUserns(const oci::Config& cfg, pid_t init) : cfg_(cfg), init_(init) {}
+  Userns(const oci::Config& cfg, pid_t init) : cfg_(cfg), init_(init) {}
 
   // Mappings of its own: a user namespace made with them. Otherwise (idmap/ridmap alone) the
   // container's: a joined one is opened by its path, as runc does (an init that joins by
@@ -124,14 +124,17 @@ class MountUserns {
   std::map<std::string, UniqueFd> made_;
 };
 
+namespace {
+
 // A detached copy of `src` (with its submounts for "rbind"), idmapped with `userns` (the
-// submounts too for "ridmap"), as runc's mountFd.
-UniqueFd idmapped_tree(const std::string& src, const init::MountOptions& o, int userns,
-                       const std::string& field) {
+// submounts too for "ridmap") unless userns is -1, as runc's mountFd.
+UniqueFd clone_tree(const std::string& src, const init::MountOptions& o, int userns,
+                    const std::string& field) {
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o.recursive_bind ? AT_RECURSIVE : 0);
   long fd = ::syscall(SYS_open_tree, AT_FDCWD, src.c_str(), flags);
   if (fd < 0) throw_sys(field + ": open_tree(OPEN_TREE_CLONE) " + src);
   UniqueFd tree(static_cast<int>(fd));
+  if (userns < 0) return tree;
   mount_attr attr{};
   attr.attr_set = MOUNT_ATTR_IDMAP;
   attr.userns_fd = static_cast<uint64_t>(userns);
@@ -149,33 +152,74 @@ UniqueFd idmapped_tree(const std::string& src, const init::MountOptions& o, int 
 
 }  // namespace
 
-std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
-                                                   const std::string& bundle, pid_t container_pid) {
-  std::map<size_t, UniqueFd> out;
-  MountUserns userns(cfg, container_pid);
-  for (size_t i = 0; i < cfg.mounts.size(); ++i) {
-    const oci::Mount& m = cfg.mounts[i];
-    if (!mount_is_idmapped(m)) continue;
-    std::string field = "mounts[" + std::to_string(i) + "]";
-    // A relative source is the bundle's, as runc's (filepath.Join(bundle, source)).
-    std::string src = m.source;
-    if (!src.empty() && src[0] != '/') src = bundle + "/" + src;
-    int ns = userns.for_mount(m, field, src);
-    out.emplace(i, idmapped_tree(src, init::parse_mount_options(m.options), ns, field));
+MountSources::MountSources(const oci::Config& cfg, std::string bundle, pid_t init)
+    : cfg_(cfg),
+      bundle_(std::move(bundle)),
+      init_(init),
+      userns_(std::make_unique<Userns>(cfg, init)) {}
+
+MountSources::~MountSources() = default;
+
+UniqueFd MountSources::open(size_t index) {
+  if (index >= cfg_.mounts.size())
+    throw Error("container init asked for the source of mounts[" + std::to_string(index) +
+                "], which does not exist");
+  const oci::Mount& m = cfg_.mounts[index];
+  std::string field = "mounts[" + std::to_string(index) + "]";
+  // A relative source is the bundle's, as runc's (filepath.Join(bundle, source)).
+  std::string src = m.source;
+  if (!src.empty() && src[0] != '/') src = bundle_ + "/" + src;
+  int userns = mount_is_idmapped(m) ? userns_->for_mount(m, field, src) : -1;
+  init::MountOptions o = init::parse_mount_options(m.options);
+  UniqueFd mntns = open_fd("/proc/" + std::to_string(init_) + "/ns/mnt", O_RDONLY);
+  // A helper process in the init's mount namespace (setns there would change this process's
+  // root for good): it sends the tree, or its error as text.
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    throw_sys(field + ": socketpair");
+  UniqueFd ours(sv[0]), theirs(sv[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_sys(field + ": fork a helper for the mount source");
+  if (pid == 0) {
+    ours.reset();
+    std::string failure;
+    try {
+      if (::setns(mntns.get(), CLONE_NEWNS) < 0)
+        throw_sys(field + ": join the container's mount namespace");
+      UniqueFd tree = clone_tree(src, o, userns, field);
+      send_fd(theirs.get(), tree.get(), "ok");
+      _exit(0);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    ssize_t n = ::send(theirs.get(), failure.data(), failure.size(), MSG_NOSIGNAL);
+    _exit(n < 0 ? 2 : 1);
   }
-  return out;
+  theirs.reset();
+  struct Reap {
+    pid_t p;
+    ~Reap() {
+      while (::waitpid(p, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  } reap{pid};
+  // The helper only makes syscalls that do not block for long; its socket end closes when it
+  // exits, so this read is bounded by its life.
+  std::string payload;
+  try {
+    return recv_fd(ours.get(), &payload);
+  } catch (const Error& e) {
+    if (!payload.empty()) throw Error(payload);  // the helper's own error
+    throw Error(field + ": the helper opening " + src + " exited: " + e.what());
+  }
 }
 
-void attach_idmapped_tree(std::map<size_t, UniqueFd>& trees, size_t index, int target,
-                          const std::string& shown) {
-  auto it = trees.find(index);
-  if (it == trees.end()) throw Error(shown + ": idmapped tree missing");
+void attach_tree(UniqueFd tree, int target, const std::string& shown) {
   // Onto the fd itself: a "/proc/self/fd/N" target path is not followed by move_mount (that
   // takes MOVE_MOUNT_T_SYMLINKS), and the magic link is no mount point (EINVAL).
-  if (::syscall(SYS_move_mount, it->second.get(), "", target, "",
+  if (::syscall(SYS_move_mount, tree.get(), "", target, "",
                 MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    throw_sys(shown + " (idmapped)");
-  trees.erase(it);
+    throw_sys(shown + (tree ? "" : " (no source tree)"));
 }
 
 }  // namespace nucleus

@@ -10,6 +10,8 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
+#include <string>
 
 #include "oci/config.hpp"
 #include "runtime/util/fd.hpp"
@@ -20,11 +22,29 @@ namespace nucleus {
 UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
                      const std::vector<oci::IDMapping>& gids);
 
-// For each idmapped mount (by index): a detached, idmapped mount tree. Mounts without mappings
-// of their own use the container's user namespace: container_pid's when it is new, the one at
-// linux.namespaces' path when joined.
-std::map<size_t, UniqueFd> prepare_idmapped_mounts(const oci::Config& cfg,
-                                                   const std::string& bundle, pid_t container_pid);
+// The sources of bind mounts the init cannot open itself, as runc's mountFd: a detached copy
+// (open_tree OPEN_TREE_CLONE, with its submounts for "rbind") of mount `index`'s source, opened
+// in the init's mount namespace with the host's privileges (a helper process joins it): so a
+// source only the host's root may reach (a 0700 directory, for a container root mapped to
+// another uid) or one that earlier mounts made, idmapped when the mount is. Mounts without
+// mappings of their own use the container's user namespace: the init's when it is new, the one
+// at linux.namespaces' path when joined.
+class MountSources {
+ public:
+  MountSources(const oci::Config& cfg, std::string bundle, pid_t init);
+  ~MountSources();
+  MountSources(const MountSources&) = delete;
+  MountSources& operator=(const MountSources&) = delete;
+  // Errors name "mounts[INDEX]" and the source.
+  UniqueFd open(size_t index);
+
+ private:
+  class Userns;
+  const oci::Config& cfg_;
+  std::string bundle_;
+  pid_t init_;
+  std::unique_ptr<Userns> userns_;
+};
 
 // Whether mount m is idmapped, as runc 1.3 has it (specconv): it carries uidMappings or
 // gidMappings (then "idmap", non-recursive, is implied), or the "idmap"/"ridmap" option.
@@ -36,9 +56,8 @@ bool config_uses_idmap(const oci::Config& cfg);
 // user namespace's for "idmap"/"ridmap" alone), and the runtime must run as root.
 void check_idmapped_mounts(const oci::Config& cfg);
 
-// The init: attaches the prepared tree of mount `index` (taken out of `trees`) onto the
-// directory or file `target` (an fd). Errors name `shown`.
-void attach_idmapped_tree(std::map<size_t, UniqueFd>& trees, size_t index, int target,
-                          const std::string& shown);
+// The init: attaches a tree from MountSources onto the directory or file `target` (an fd).
+// Errors name `shown`.
+void attach_tree(UniqueFd tree, int target, const std::string& shown);
 
 }  // namespace nucleus

@@ -21,7 +21,7 @@ enum class SyncType : uint32_t {
   HooksDone,     // parent -> child
   Ready,         // child -> parent: fully created, now waiting for start
   Error,         // either way: payload is the message; the receiver fails with it
-  MountFd,       // parent -> child: a prepared (idmapped) mount tree; payload = mount index
+  MountFd,       // parent -> child: a mount's source tree (MountRequest); payload = its index
   CgroupJoined,  // parent -> child: the init is in its cgroup (sent after Go: the cgroups are
                  // made, and a cgroup v1 attach waits ~10 ms for an RCU grace period, while the
                  // init unshares and mounts)
@@ -29,6 +29,8 @@ enum class SyncType : uint32_t {
                  // write "0" to (attach.hpp)
   NetnsFd,       // parent -> child, before Go: the new network namespace to join instead of
                  // unsharing one (init::NetnsPrep made it)
+  MountRequest,  // child -> parent, while it mounts: payload = a mount's index; the parent
+                 // answers MountFd with that index (MountSources), or fails the create
 };
 
 // Go's payload for a process that hooks or the seccomp agent are told about: its pid on the host

@@ -459,3 +459,54 @@ join_userns_of_first() {
   expect_status 1
   expect_output_contains "id-mapped mounts are only supported for bind-mounts"
 }
+
+# Mount sources the container's root cannot open: the runtime opens them in the init's mount
+# namespace with the host's privileges and hands the tree over (runc's mountFd).
+
+@test "user namespace: bind mounts of sources in a directory only the host's root may enter (runc's userns.bats)" {
+  with_userns
+  mkdir -p "$BUNDLE/private/a" "$BUNDLE/private/b"
+  echo secret-a >"$BUNDLE/private/a/file"
+  echo secret-b >"$BUNDLE/private/b/file"
+  chmod 0700 "$BUNDLE/private"
+  chmod 0755 "$BUNDLE/private/a" "$BUNDLE/private/b"
+  chmod 0644 "$BUNDLE/private/a/file" "$BUNDLE/private/b/file"
+  update_config '.mounts += [{source: $a, destination: "/mnt/a", options: ["rbind"]},
+    {source: $b, destination: "/mnt/b", options: ["bind", "ro"]}]' \
+    --arg a "$BUNDLE/private/a" --arg b "$BUNDLE/private/b"
+  set_cmd 'cat /mnt/a/file /mnt/b/file; touch /mnt/b/x 2>/dev/null && echo b-writable; sleep 1000'
+  run rt run -d --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  for _ in $(seq 40); do [[ $(detached_output) == *secret-b* ]] && break; sleep 0.05; done
+  expect_eq "$(detached_output)" $'secret-a\nsecret-b' "the container's output"
+  # exec'd processes see the same mounts
+  run rt exec "$ID" cat /mnt/a/file
+  expect_status 0
+  expect_eq "$output" secret-a "exec"
+}
+
+@test "an idmapped mount of a source that earlier mounts made in the container (runc's mount order)" {
+  mkdir -p "$BUNDLE/src-a/x" "$BUNDLE/rootfs/final"
+  echo from-a >"$BUNDLE/src-a/x/file"
+  # /mnt is a bind of src-a; then $rootfs/mnt/x (there only in the container) goes, idmapped,
+  # on /final
+  update_config '.mounts += [{source: $a, destination: "/mnt", options: ["rbind"]},
+    {source: $x, destination: "/final", options: ["rbind", "idmap"],
+     uidMappings: [{containerID: 0, hostID: 100000, size: 65536}],
+     gidMappings: [{containerID: 0, hostID: 100000, size: 65536}]}]' \
+    --arg a "$BUNDLE/src-a" --arg x "$BUNDLE/rootfs/mnt/x"
+  set_cmd 'cat /final/file; stat -c %u /final/file'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$output" $'from-a\n100000' "the file through the idmapped mount"
+}
+
+@test "a bind source nobody may open is still an error naming it" {
+  with_userns
+  update_config '.mounts += [{source: "/nonexistent/src", destination: "/mnt/a", options: ["rbind"]}]'
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "/nonexistent/src" "no such file or directory"
+  run rt state "$ID"
+  expect_status 1
+}

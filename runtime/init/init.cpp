@@ -32,7 +32,6 @@ void sanitize_fds(const Context& ctx) {
   auto channels = channel_fds(ctx);
   std::vector<int> keep(channels.begin(), channels.end());
   for (const auto& j : ctx.joins) keep.push_back(j.fd.get());
-  for (const auto& [i, fd] : ctx.idmap_trees) keep.push_back(fd.get());
   close_fds_except(3 + ctx.preserve_fds, keep);
   for (int fd = 3; fd < 3 + ctx.preserve_fds; ++fd) {
     int fl = ::fcntl(fd, F_GETFD);
@@ -155,8 +154,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
         ctx.unshare_flags &= ~CLONE_NEWNET;
         continue;
       }
-      if (m.type != SyncType::MountFd || !m.fd) throw Error("waiting for the runtime: bad message");
-      ctx.idmap_trees[std::stoul(m.payload)] = std::move(m.fd);
+      throw Error("waiting for the runtime: bad message");
     }
     // A config without process can be created; `start` then fails (the spec's rule).
     static const oci::Process kNone;

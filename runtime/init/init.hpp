@@ -40,7 +40,8 @@ struct Context {
   // Namespaces created at clone time (CLONE_NEWPID / CLONE_NEWUSER) and those to unshare after.
   int clone_flags = 0;
   int unshare_flags = 0;
-  bool in_cgroup = false;  // CgroupJoined received and the cgroup namespace made (if asked)
+  bool cgroup_joined = false;        // CgroupJoined received
+  bool in_cgroup = false;            // ... and the cgroup namespace made (if asked)
   std::vector<NamespaceJoin> joins;  // in setns order (user first)
   std::optional<seccomp::Filter> seccomp;
   std::string cgroup_path;  // the container's cgroup, relative to the hierarchy roots
@@ -49,7 +50,6 @@ struct Context {
   std::string state_json;     // spec state for createContainer/startContainer hooks (from Go)
   pid_t host_pid = 0;         // the init's pid in the runtime's pid namespace (from Go)
   UniqueFd seccomp_listener;  // connected linux.seccomp.listenerPath, when set
-  std::map<size_t, UniqueFd> idmap_trees;
   // tmpfs and /dev mounts asked "ro": mounted read-write so that what goes in and under them
   // can be made, and made read-only by finish_rootfs (runc's finalizeRootfs).
   std::vector<std::pair<std::string, UniqueFd>> readonly_later;  // destination, mount
@@ -94,6 +94,9 @@ void enter_cwd(const std::string& cwd);
 // when the config asks for a new one. Idempotent; needed before a cgroup mount and before the
 // container's processes run.
 void join_cgroup(Context& ctx);
+// Asks the runtime for the source of mounts[index] (runtime/idmap.hpp, MountSources) and waits
+// for it, taking the cgroup messages that come meanwhile. The runtime's error is thrown.
+UniqueFd request_mount_source(Context& ctx, size_t index);
 // rlimits, oom, sched, ioprio, personality. allowed_cpus: the container's
 // linux.resources.cpu.cpus is set (a scheduler refused then gets runc's explanation).
 void apply_process_attrs(const oci::Process& proc, bool allowed_cpus = false);

@@ -155,20 +155,49 @@ void bring_up_loopback() {
 
 }  // namespace
 
+namespace {
+
+// The runtime makes the cgroups while the init unshares and mounts, then sends the v1 "tasks"
+// files to write "0" to (TasksFd, when it could open them) and CgroupJoined. They may come
+// while the init waits for something else (a mount source): taken then. False for any other
+// message.
+bool take_cgroup_message(Context& ctx, SyncMsg& m) {
+  if (m.type == SyncType::CgroupJoined) {
+    ctx.cgroup_joined = true;
+    return true;
+  }
+  if (m.type != SyncType::TasksFd || !m.fd) return false;
+  std::vector<int> tasks = {m.fd.get()};
+  for (const auto& f : m.more) tasks.push_back(f.get());
+  self_attach(tasks);
+  return true;
+}
+
+}  // namespace
+
+UniqueFd request_mount_source(Context& ctx, size_t index) {
+  const std::string what =
+      "waiting for the runtime to open the source of mounts[" + std::to_string(index) + "]";
+  ctx.sync.send(SyncType::MountRequest, std::to_string(index));
+  for (;;) {
+    SyncMsg m;
+    if (!ctx.sync.recv(m)) throw Error(what + ": it exited");
+    if (m.type == SyncType::Error) throw Error(m.payload);
+    if (take_cgroup_message(ctx, m)) continue;
+    if (m.type == SyncType::MountFd && m.fd && m.payload == std::to_string(index))
+      return std::move(m.fd);
+    throw Error(what + ": unexpected sync message");
+  }
+}
+
 void join_cgroup(Context& ctx) {
   if (ctx.in_cgroup) return;
-  // The runtime makes the cgroups while the init unshares and mounts, then sends the v1 "tasks"
-  // files to write "0" to (TasksFd, when it could open them) and CgroupJoined.
-  for (;;) {
+  while (!ctx.cgroup_joined) {
     SyncMsg m;
     if (!ctx.sync.recv(m)) throw Error("waiting for the runtime to join the cgroup: it exited");
     if (m.type == SyncType::Error) throw Error(m.payload);
-    if (m.type == SyncType::CgroupJoined) break;
-    if (m.type != SyncType::TasksFd || !m.fd)
+    if (!take_cgroup_message(ctx, m))
       throw Error("waiting for the runtime to join the cgroup: unexpected sync message");
-    std::vector<int> tasks = {m.fd.get()};
-    for (const auto& f : m.more) tasks.push_back(f.get());
-    self_attach(tasks);
   }
   if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
     throw_sys("unshare the cgroup namespace");

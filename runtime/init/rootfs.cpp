@@ -222,12 +222,21 @@ void check_mountpoint(const Context& ctx, int rootfd, int target, const MountJob
 void mount_bind(Context& ctx, int rootfd, MountJob& j) {
   std::string src = host_source(ctx, j.m);
   struct stat st;
-  if (::stat(src.c_str(), &st) < 0) throw_sys("bind mount source " + src);
+  // From the runtime (runc's mountFd): an idmapped mount's tree, and a source this init may not
+  // reach (a directory only the host's root may enter, with a user namespace).
+  UniqueFd tree;
+  if (mount_is_idmapped(j.m)) {
+    tree = request_mount_source(ctx, j.index);
+  } else if (::stat(src.c_str(), &st) < 0) {
+    if (errno != EACCES && errno != EPERM) throw_sys("bind mount source " + src);
+    tree = request_mount_source(ctx, j.index);
+  }
+  if (tree && ::fstat(tree.get(), &st) < 0) throw_sys("bind mount source " + src);
   UniqueFd target =
       S_ISDIR(st.st_mode) ? mkdir_all_in_root(rootfd, j.dest) : mkfile_in_root(rootfd, j.dest);
   check_mountpoint(ctx, rootfd, target.get(), j);
-  if (mount_is_idmapped(j.m)) {
-    attach_idmapped_tree(ctx.idmap_trees, j.index, target.get(), j.shown);
+  if (tree) {
+    attach_tree(std::move(tree), target.get(), j.shown);
   } else {
     do_mount(src, fd_path(target.get()), nullptr, MS_BIND | (j.o.recursive_bind ? MS_REC : 0), "",
              j.shown);

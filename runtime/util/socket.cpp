@@ -67,12 +67,12 @@ UniqueFd recv_fd(int sock, std::string* payload) {
   msg.msg_controllen = sizeof buf;
   ssize_t n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   if (n < 0) throw_sys("receive a file descriptor");
+  if (payload) payload->assign(data, static_cast<size_t>(n));
   cmsghdr* c = CMSG_FIRSTHDR(&msg);
   if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
     throw Error("receive a file descriptor: none was sent");
   int fd;
   std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-  if (payload) payload->assign(data, static_cast<size_t>(n));
   return UniqueFd(fd);
 }
 

@@ -14,7 +14,8 @@ UniqueFd connect_unix(const std::string& path, const std::string& what);
 UniqueFd listen_unix(const std::string& path);
 // One message carrying `payload` and exactly one fd.
 void send_fd(int sock, int fd, std::string_view payload);
-// Receives one fd (close-on-exec); the payload goes to *payload when given.
+// Receives one fd (close-on-exec); the payload goes to *payload when given (also when the
+// message carried no fd, and this throws).
 UniqueFd recv_fd(int sock, std::string* payload = nullptr);
 
 }  // namespace nucleus
