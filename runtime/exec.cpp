@@ -71,6 +71,35 @@ struct SeccompAgent {
   }
 };
 
+// Joins the container's namespaces (pid: by the caller, before the clone). As the init does
+// (init::setup_namespaces): the user namespace in the middle, the others before it where the
+// host's privileges allow (a network namespace the host made is not the user namespace's:
+// from inside it setns is EPERM), the rest after it. True when a user namespace was joined.
+bool join_namespaces(std::vector<Joined>& joins) {
+  auto join = [](Joined& j) {
+    if (::setns(j.fd.get(), j.flag) < 0) throw_sys("join the container's " + j.type + " namespace");
+    j.fd.reset();
+  };
+  Joined* user = nullptr;
+  std::vector<Joined*> after_user;
+  for (auto& j : joins)
+    if (j.flag == CLONE_NEWUSER) user = &j;
+  for (auto& j : joins) {
+    if (j.flag == CLONE_NEWPID || j.flag == CLONE_NEWUSER) continue;
+    if (::setns(j.fd.get(), j.flag) == 0) {
+      j.fd.reset();
+    } else if (errno == EPERM && user) {
+      after_user.push_back(&j);
+    } else {
+      throw_sys("join the container's " + j.type + " namespace");
+    }
+  }
+  if (!user) return false;
+  join(*user);
+  for (Joined* j : after_user) join(*j);
+  return true;
+}
+
 [[noreturn]] void exec_child(const oci::Process& proc, std::vector<Joined>& joins,
                              SyncChannel& sync, UniqueFd& console, UniqueFd& pidfd_sock,
                              std::optional<seccomp::Filter>& filter,
@@ -98,14 +127,7 @@ struct SeccompAgent {
       int fl = ::fcntl(fd, F_GETFD);
       if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
-    bool userns = false;
-    for (auto& j : joins) {
-      if (j.flag == CLONE_NEWPID) continue;
-      if (::setns(j.fd.get(), j.flag) < 0)
-        throw_sys("join the container's " + j.type + " namespace");
-      if (j.flag == CLONE_NEWUSER) userns = true;
-      j.fd.reset();
-    }
+    const bool userns = join_namespaces(joins);
     if (userns) {
       if (::setresgid(0, 0, 0) < 0) throw_sys("setresgid 0 in the container's user namespace");
       if (::setresuid(0, 0, 0) < 0) throw_sys("setresuid 0 in the container's user namespace");

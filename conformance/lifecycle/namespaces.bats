@@ -281,5 +281,9 @@ print(os.readlink("/proc/self/fd/%d" % fcntl.ioctl(fd, 0xb701)))' "/proc/$second
   second=$(pid_of "$ID-2")
   expect_eq "$(ns_of "$second" user)" "$(ns_of "$owner" user)" "user namespace"
   expect_eq "$(ns_of "$second" net)" "$(readlink /proc/self/ns/net)" "network namespace"
+  # exec joins them in the same order
+  run rt exec "$ID-2" readlink /proc/self/ns/net
+  expect_status 0
+  expect_eq "$output" "$(readlink /proc/self/ns/net)" "exec's network namespace"
   rt delete -f "$ID-2"
 }
