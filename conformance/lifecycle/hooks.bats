@@ -335,3 +335,27 @@ EOF2
     expect_eq "$(cat "$BUNDLE/$k.cwd" 2>/dev/null)" "$BUNDLE" "$k hook's cwd"
   done
 }
+
+# runc's seccomp.bats "startContainer hook": the container's seccomp filter is loaded before the
+# startContainer hooks (with or without noNewPrivileges), which run under it.
+start_hook_under_filter() {
+  update_config '.process.args = ["/bin/true"]
+    | .process.noNewPrivileges = $nnp
+    | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+        syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_KILL"}]}
+    | .process.rlimits = [{type: "RLIMIT_CORE", soft: 0, hard: 0}]
+    | .hooks = {startContainer: [{path: "/bin/sh", args: ["sh", "-c", "mkdir /tmp/hook-was-here"]}]}' \
+    --argjson nnp "$1"
+}
+
+@test "startContainer hook: runs under the container's seccomp filter (runc)" {
+  local nnp
+  for nnp in false true; do
+    start_hook_under_filter "$nnp"
+    run rt run --bundle "$BUNDLE" "$ID"
+    expect_failure
+    expect_output_contains "error running startContainer hook" "bad system call"
+    [[ ! -e $BUNDLE/rootfs/tmp/hook-was-here ]] || fail "noNewPrivileges $nnp: the hook's mkdir was not denied"
+    rt delete -f "$ID" 2>/dev/null || true
+  done
+}

@@ -208,19 +208,28 @@ void send_to_listener(Context& ctx, int notify_fd) {
 
     fifo = wait_for_start(ctx, std::move(fifo_reopener));
     if (!has_process) throw Error("config.json: process: not set, there is nothing to start");
+    // runc loads the container's seccomp filter before the startContainer hooks (with or
+    // without noNewPrivileges), so they run under it (runc's seccomp.bats "startContainer
+    // hook"); in trace mode the hooks come first (the trace is the workload's).
+    const bool filter_first =
+        !ctx.trace_sock && ctx.config->hooks && !ctx.config->hooks->start_container.empty();
+    // Landlock first: nothing after it opens a file but the exec, and seccomp profiles need
+    // not allow the landlock syscalls.
+    auto confine = [&] {
+      landlock::restrict_self(ctx.landlock_ruleset);
+      if (ctx.trace_sock) init_start_trace(ctx.trace_sock.get());
+      if (ctx.seccomp) {
+        UniqueFd notify = ctx.seccomp->load();
+        if (notify && ctx.seccomp_listener) send_to_listener(ctx, notify.get());
+      }
+    };
+    if (filter_first) confine();
     // In the container, from process.cwd; a hook without env gets the process's (runc).
     if (ctx.config->hooks)
       run_hooks(ctx.config->hooks->start_container, created_state(ctx.state_json), "startContainer",
                 HookOptions{{}, &prepared.env});
     set_stop_handlers(false);
-    // Landlock first: nothing after it opens a file but the exec, and seccomp profiles need
-    // not allow the landlock syscalls.
-    landlock::restrict_self(ctx.landlock_ruleset);
-    if (ctx.trace_sock) init_start_trace(ctx.trace_sock.get());
-    if (ctx.seccomp) {
-      UniqueFd notify = ctx.seccomp->load();
-      if (notify && ctx.seccomp_listener) send_to_listener(ctx, notify.get());
-    }
+    if (!filter_first) confine();
     if (keep_admin) drop_kept_sys_admin(proc);
     exec_process(prepared);
   } catch (const std::exception& e) {
