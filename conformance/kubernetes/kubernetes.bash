@@ -139,7 +139,15 @@ k8s_start() {
   K8S_RUNC=${K8S_RUNC:-$(command -v runc)}
   # the cgroup parent of the crictl scenarios' pods: one per node
   K8S_CGROUP_PARENT=$(basename "$K8S_DIR")
-  export K8S_DIR K8S_SOCK K8S_RUNTIME K8S_RUNC K8S_CGROUP_PARENT
+  # pods without a cgroup parent (critest's) get /k8s.io/<id>: a parent the runtimes leave
+  # behind, so removed when the node made it
+  K8S_MADE_K8SIO=1
+  [[ -e /sys/fs/cgroup/pids/k8s.io || -e /sys/fs/cgroup/unified/k8s.io || -e /sys/fs/cgroup/k8s.io ]] &&
+    K8S_MADE_K8SIO=0
+  # containerd 1.6's CNI library caches results under /var/lib/cni (not configurable)
+  K8S_MADE_CNI_CACHE=1
+  [[ -e /var/lib/cni ]] && K8S_MADE_CNI_CACHE=0
+  export K8S_DIR K8S_SOCK K8S_RUNTIME K8S_RUNC K8S_CGROUP_PARENT K8S_MADE_K8SIO K8S_MADE_CNI_CACHE
   mkdir -p "$K8S_DIR/ns"
   # the namespace files need a mount that is not shared
   mount -t tmpfs -o size=1m,mode=700 nucleus-k8s-ns "$K8S_DIR/ns" || return 1
@@ -223,8 +231,10 @@ k8s_stop() {
   done
   umount "$K8S_DIR/ns/net" "$K8S_DIR/ns/ipc" 2>/dev/null
   umount "$K8S_DIR/ns" 2>/dev/null || umount -l "$K8S_DIR/ns" 2>/dev/null
-  for f in /sys/fs/cgroup/*/"${K8S_CGROUP_PARENT:-$(basename "$K8S_DIR")}" \
-    /sys/fs/cgroup/unified/"${K8S_CGROUP_PARENT:-$(basename "$K8S_DIR")}"; do
+  local parents=(/sys/fs/cgroup/*/"${K8S_CGROUP_PARENT:-$(basename "$K8S_DIR")}"
+    /sys/fs/cgroup/unified/"${K8S_CGROUP_PARENT:-$(basename "$K8S_DIR")}")
+  [[ ${K8S_MADE_K8SIO:-0} -eq 1 ]] && parents+=(/sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/unified/k8s.io)
+  for f in "${parents[@]}"; do
     [[ -d $f ]] || continue
     if [[ -n $(find "$f" -mindepth 1 -type d 2>/dev/null) ]]; then
       echo "LEAK: cgroups left under $f" >&2
@@ -233,6 +243,13 @@ k8s_stop() {
     fi
     rmdir "$f" 2>/dev/null
   done
+  if [[ ${K8S_MADE_CNI_CACHE:-0} -eq 1 && -d /var/lib/cni ]]; then
+    if [[ -n $(find /var/lib/cni -mindepth 1 -not -type d 2>/dev/null) ]]; then
+      echo "LEAK: CNI results cached under /var/lib/cni:" $(find /var/lib/cni -not -type d) >&2
+      rc=1
+    fi
+    rm -rf /var/lib/cni
+  fi
   rm -rf "$K8S_DIR"
   return $rc
 }
