@@ -516,9 +516,17 @@ void setup_rootfs(Context& ctx) {
   const oci::Linux& linux = *cfg.linux;
   unsigned long prop = MS_SLAVE | MS_REC;
   if (!linux.rootfs_propagation.empty()) prop = propagation_flags(linux.rootfs_propagation);
-  // "shared" and "unbindable" are applied to the new root after pivot_root: before it, a
-  // shared root makes pivot_root fail and an unbindable one cannot be bind-mounted.
-  if (prop & (MS_SHARED | MS_UNBINDABLE)) prop = MS_SLAVE | MS_REC;
+  // "(r)shared" is applied to / before the mounts, as runc's prepareRoot: the copies of the
+  // host's shared mounts stay peers of the host's, so a bind volume of a shared host mount
+  // (CRI's Bidirectional propagation: "rbind", "rshared" and rootfsPropagation "rshared") is
+  // in the host's peer group, and mounts made under it on either side reach the other. As
+  // rslave they would be slaves, and the volume's "rshared" would give it a peer group of its
+  // own that the host never hears from. pivot_root does not mind: the rootfs's parent mount
+  // is made private below, and / itself is no shared parent (its parent is the namespace's
+  // root). Exceptions: "unbindable" is applied after pivot_root (an unbindable tree cannot be
+  // bind-mounted), and so is "shared" with --no-pivot, whose MS_MOVE of the rootfs onto / would
+  // propagate to the host's / when that is shared.
+  if ((prop & MS_UNBINDABLE) || ((prop & MS_SHARED) && ctx.no_pivot)) prop = MS_SLAVE | MS_REC;
   do_mount("", "/", nullptr, prop, "",
            "make / " + (linux.rootfs_propagation.empty() ? std::string("rslave")
                                                          : linux.rootfs_propagation));
