@@ -2,7 +2,7 @@
 // when the host has one, else the cgroup2 side — and is an error naming the field when neither
 // has it. Unset fields are not written.
 #include "cgroups/fs_manager.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus::cgroups {
 namespace {

@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "cgroups/fs_manager.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus::cgroups {
 namespace {

@@ -2,7 +2,7 @@
 #include <string>
 
 #include "cgroups/fs_manager.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus::cgroups {
 

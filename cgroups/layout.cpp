@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "cgroups/manager.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus::cgroups {
 namespace {

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "cgroups/fs_manager.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus::cgroups {
 namespace {

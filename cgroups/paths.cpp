@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "cgroups/fs_manager.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
-#include "runtime/util/paths.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/paths.hpp"
 
 namespace nucleus::cgroups {
 namespace {

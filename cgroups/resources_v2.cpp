@@ -3,8 +3,8 @@
 #include <string>
 
 #include "cgroups/fs_manager.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus::cgroups::v2 {
 namespace {

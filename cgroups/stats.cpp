@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "cgroups/fs_manager.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus::cgroups {
 namespace {

@@ -10,8 +10,8 @@
 
 #include <cerrno>
 
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus {
 namespace {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cgroups/manager.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus {
 

@@ -32,12 +32,12 @@
 #include "runtime/sealed_exe.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/tracer.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
-#include "runtime/util/process.hpp"
-#include "runtime/util/socket.hpp"
 #include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/process.hpp"
+#include "util/socket.hpp"
 
 namespace nucleus {
 namespace {

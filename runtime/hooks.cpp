@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "runtime/log.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
 
 extern char** environ;
 

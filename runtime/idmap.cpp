@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "runtime/init/mount_options.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
-#include "runtime/util/socket.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/socket.hpp"
 
 namespace nucleus {
 namespace {

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "oci/config.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus {
 

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "runtime/util/error.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus::log {
 namespace {

@@ -14,7 +14,7 @@
 #include "runtime/init/handoff.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sealed_exe.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace po = boost::program_options;
 using nucleus::cli::Args;

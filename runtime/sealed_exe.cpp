@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "runtime/log.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fd.hpp"
-#include "runtime/util/fs.hpp"
-#include "runtime/util/mount_api.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/fs.hpp"
+#include "util/mount_api.hpp"
 
 extern char** environ;
 

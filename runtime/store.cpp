@@ -18,8 +18,8 @@
 #include <sstream>
 #include <thread>
 
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus {
 

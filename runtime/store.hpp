@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "oci/state.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus {
 

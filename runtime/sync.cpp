@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus {
 

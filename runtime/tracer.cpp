@@ -10,9 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
 #include "seccomp/trace.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus {
 namespace {

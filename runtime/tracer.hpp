@@ -10,7 +10,7 @@
 #include <string>
 
 #include "runtime/store.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus {
 

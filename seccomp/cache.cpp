@@ -9,8 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus::seccomp {
 namespace {

@@ -16,9 +16,9 @@
 #include <cstring>
 #include <map>
 
-#include "runtime/util/error.hpp"
 #include "seccomp/info.hpp"
 #include "seccomp/names.hpp"
+#include "util/error.hpp"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "oci/config.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus::seccomp {
 

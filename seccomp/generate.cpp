@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include "runtime/util/error.hpp"
 #include "seccomp/names.hpp"
+#include "util/error.hpp"
 
 namespace nucleus::seccomp {
 

@@ -13,8 +13,8 @@
 #include <cstring>
 #include <memory>
 
-#include "runtime/util/error.hpp"
 #include "seccomp/names.hpp"
+#include "util/error.hpp"
 
 namespace nucleus::seccomp {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "cgroups/fs_manager.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/fs.hpp"
 
 namespace cgtest {
 

@@ -13,7 +13,7 @@
 #include <optional>
 
 #include "cgroups/tests/fake.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace cg = nucleus::cgroups;
 using namespace cgtest;

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "cgroups/tests/fake.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace cg = nucleus::cgroups;
 using namespace cgtest;

@@ -2,7 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "cgroups/tests/fake.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace cg = nucleus::cgroups;
 using namespace cgtest;

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace po = boost::program_options;
 

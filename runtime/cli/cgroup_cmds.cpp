@@ -9,8 +9,8 @@
 
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace po = boost::program_options;
 

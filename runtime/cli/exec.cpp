@@ -10,8 +10,8 @@
 #include "runtime/cli/foreground.hpp"
 #include "runtime/exec.hpp"
 #include "runtime/log.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace po = boost::program_options;
 

@@ -14,8 +14,8 @@
 #include "runtime/init/landlock.hpp"
 #include "runtime/init/mount_options.hpp"
 #include "runtime/tracer.hpp"
-#include "runtime/util/fs.hpp"
 #include "seccomp/info.hpp"
+#include "util/fs.hpp"
 
 namespace po = boost::program_options;
 

@@ -12,9 +12,9 @@
 #include <cstring>
 #include <memory>
 
-#include "runtime/util/error.hpp"
-#include "runtime/util/socket.hpp"
-#include "runtime/util/tty.hpp"
+#include "util/error.hpp"
+#include "util/socket.hpp"
+#include "util/tty.hpp"
 
 namespace nucleus::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus::cli {
 

@@ -2,7 +2,7 @@
 
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace po = boost::program_options;
 

@@ -2,8 +2,8 @@
 #include <unistd.h>
 
 #include "runtime/cli/commands.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/paths.hpp"
+#include "util/error.hpp"
+#include "util/paths.hpp"
 
 namespace nucleus::cli {
 

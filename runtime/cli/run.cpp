@@ -8,8 +8,8 @@
 #include "runtime/cli/commands.hpp"
 #include "runtime/cli/foreground.hpp"
 #include "runtime/log.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace po = boost::program_options;
 

@@ -12,11 +12,11 @@
 
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
-#include "runtime/util/socket.hpp"
 #include "seccomp/generate.hpp"
 #include "seccomp/names.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/socket.hpp"
 
 namespace po = boost::program_options;
 

@@ -7,7 +7,7 @@
 #include "oci/state.hpp"
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace po = boost::program_options;
 

@@ -6,8 +6,8 @@
 #include "oci/default_spec.hpp"
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace po = boost::program_options;
 

@@ -7,8 +7,8 @@
 #include "oci/config.hpp"
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace po = boost::program_options;
 

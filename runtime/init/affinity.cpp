@@ -8,7 +8,7 @@
 
 #include "runtime/init/init.hpp"
 #include "runtime/log.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus::init {
 

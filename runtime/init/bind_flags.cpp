@@ -6,7 +6,7 @@
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus::init {
 namespace {

@@ -11,10 +11,10 @@
 #include <cstring>
 
 #include "runtime/init/init.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
-#include "runtime/util/socket.hpp"
-#include "runtime/util/tty.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/socket.hpp"
+#include "util/tty.hpp"
 
 namespace nucleus::init {
 

@@ -8,8 +8,8 @@
 #include <climits>
 #include <string>
 
-#include "runtime/util/error.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus::init {
 namespace {

@@ -21,8 +21,8 @@
 #include "runtime/fault.hpp"
 #include "runtime/log.hpp"
 #include "runtime/sealed_exe.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 extern char** environ;
 

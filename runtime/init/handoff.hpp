@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "runtime/init/init.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus::init {
 

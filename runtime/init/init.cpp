@@ -18,9 +18,9 @@
 #include "runtime/init/seccomp_agent.hpp"
 #include "runtime/log.hpp"
 #include "runtime/tracer.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
-#include "runtime/util/socket.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/socket.hpp"
 
 namespace nucleus::init {
 namespace {

@@ -14,8 +14,8 @@
 #include "oci/config.hpp"
 #include "oci/landlock.hpp"
 #include "runtime/sync.hpp"
-#include "runtime/util/fd.hpp"
 #include "seccomp/filter.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus::init {
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "runtime/log.hpp"
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 #ifndef SYS_landlock_create_ruleset  // the same numbers on every architecture
 #define SYS_landlock_create_ruleset 444

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "oci/landlock.hpp"
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus::init::landlock {
 

@@ -12,8 +12,8 @@
 
 #include "runtime/attach.hpp"
 #include "runtime/log.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus::init {
 

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <vector>
 
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus::init {
 namespace {

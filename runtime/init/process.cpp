@@ -24,8 +24,8 @@
 #include "runtime/init/init.hpp"
 #include "runtime/init/procfs.hpp"
 #include "runtime/log.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace nucleus::init {
 namespace {

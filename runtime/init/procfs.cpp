@@ -9,9 +9,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
-#include "runtime/util/mount_api.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/mount_api.hpp"
 
 namespace nucleus::init {
 namespace {

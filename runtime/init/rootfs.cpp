@@ -26,10 +26,10 @@
 #include "runtime/init/mount_options.hpp"
 #include "runtime/init/no_pivot.hpp"
 #include "runtime/init/procfs.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/fs.hpp"
-#include "runtime/util/mount_api.hpp"
-#include "runtime/util/paths.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/mount_api.hpp"
+#include "util/paths.hpp"
 
 namespace nucleus::init {
 namespace {

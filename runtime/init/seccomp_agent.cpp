@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "oci/state.hpp"
-#include "runtime/util/error.hpp"
-#include "runtime/util/socket.hpp"
+#include "util/error.hpp"
+#include "util/socket.hpp"
 
 namespace nucleus::init {
 namespace {

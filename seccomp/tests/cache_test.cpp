@@ -7,9 +7,9 @@
 #include <string>
 
 #include "oci/config.hpp"
-#include "runtime/util/fs.hpp"
 #include "seccomp/cache.hpp"
 #include "seccomp/filter.hpp"
+#include "util/fs.hpp"
 
 namespace sc = nucleus::seccomp;
 

@@ -17,10 +17,10 @@
 #include <cerrno>
 
 #include "oci/config.hpp"
-#include "runtime/util/error.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/info.hpp"
 #include "seccomp/names.hpp"
+#include "util/error.hpp"
 
 namespace sc = nucleus::seccomp;
 using nucleus::oci::Seccomp;

@@ -3,10 +3,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include "oci/config.hpp"
-#include "runtime/util/error.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/generate.hpp"
 #include "seccomp/names.hpp"
+#include "util/error.hpp"
 
 namespace sc = nucleus::seccomp;
 

@@ -6,9 +6,9 @@
 #include <unistd.h>
 #include <boost/test/unit_test.hpp>
 
-#include "runtime/util/error.hpp"
 #include "seccomp/names.hpp"
 #include "seccomp/trace.hpp"
+#include "util/error.hpp"
 
 namespace sc = nucleus::seccomp;
 

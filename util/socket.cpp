@@ -1,4 +1,4 @@
-#include "runtime/util/socket.hpp"
+#include "util/socket.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus {
 

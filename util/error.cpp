@@ -1,4 +1,4 @@
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 #include <cctype>
 #include <cstring>

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus {
 

@@ -1,4 +1,4 @@
-#include "runtime/util/fs.hpp"
+#include "util/fs.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus {
 

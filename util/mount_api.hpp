@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus {
 

@@ -1,8 +1,8 @@
-#include "runtime/util/tty.hpp"
+#include "util/tty.hpp"
 
 #include <termios.h>
 
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus {
 

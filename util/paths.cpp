@@ -1,4 +1,4 @@
-#include "runtime/util/paths.hpp"
+#include "util/paths.hpp"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus {
 namespace {

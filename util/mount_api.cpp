@@ -1,11 +1,11 @@
-#include "runtime/util/mount_api.hpp"
+#include "util/mount_api.hpp"
 
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "runtime/util/error.hpp"
+#include "util/error.hpp"
 
 namespace nucleus {
 

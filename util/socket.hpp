@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus {
 

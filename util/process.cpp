@@ -1,4 +1,4 @@
-#include "runtime/util/process.hpp"
+#include "util/process.hpp"
 
 #include <poll.h>
 #include <sys/syscall.h>
@@ -9,7 +9,7 @@
 #include <chrono>
 #include <thread>
 
-#include "runtime/util/fd.hpp"
+#include "util/fd.hpp"
 
 namespace nucleus {
 namespace {
