@@ -3,7 +3,8 @@
 // of the tasks under one cgroup v2 directory into maps, per (arch, number), with the argument
 // values of interesting_args(). The workload runs at nearly full speed: no round trip per
 // syscall, as with USER_NOTIF (trace.hpp). x86_64 only; needs CAP_BPF + CAP_PERFMON (root),
-// the kernel's BTF and thread_info.status (TS_COMPAT tells i386 syscalls apart). libbpf is
+// the kernel's BTF with thread_info.status (TS_COMPAT tells i386 syscalls apart: its offset is
+// found by seccomp/kernel_btf.hpp and given to the program as a constant). libbpf is
 // opened with dlopen when a recorder is loaded: a run without trace mode never loads it.
 #pragma once
 

@@ -10,26 +10,25 @@
 #include <linux/bpf.h>
 #include <linux/types.h>
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
 
 #include "trace_layout.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define TS_COMPAT 0x0002      // arch/x86/include/asm/thread_info.h: 32-bit syscall active
+#define TS_COMPAT 0x0002  // arch/x86/include/asm/thread_info.h: 32-bit syscall active
 #define X32_SYSCALL_BIT 0x40000000
 
-// Only the fields read here; libbpf relocates them against the running kernel's BTF (CO-RE). A
-// kernel without thread_info.status fails the load, and trace mode falls back to USER_NOTIF.
-struct thread_info___nucleus {
-  __u32 status;
-} __attribute__((preserve_access_index));
-struct task_struct___nucleus {
-  struct thread_info___nucleus thread_info;
-} __attribute__((preserve_access_index));
-struct pt_regs___nucleus {
-  unsigned long bx, cx, dx, si, di, bp, r8, r9, r10;
-} __attribute__((preserve_access_index));
+// Where current->thread_info.status is: found by the loader in the running kernel's BTF
+// (seccomp/kernel_btf.hpp) and set before the load. No CO-RE relocation on purpose: libbpf would
+// parse all of vmlinux's BTF for it, 70 ms of every traced `run` on the development host.
+const volatile __u32 thread_info_status_offset = 0;
+
+// The x86_64 struct pt_regs the syscall entry saves, as the kernel lays it out (the same order
+// as ptrace's user_regs_struct: a fixed ABI).
+struct x86_64_regs {
+  unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip,
+      cs, flags, sp, ss;
+};
 
 struct {
   __uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -52,7 +51,15 @@ struct {
   __type(value, __u32);
 } argmask SEC(".maps");
 
-// slot * 8 + argument index -> 1 when a value of that argument did not fit into arg_values.
+// slot * 8 + argument index -> how many distinct values of it arg_values holds.
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, TRACE_SLOTS * 8);
+  __type(key, __u32);
+  __type(value, __u32);
+} nvalues SEC(".maps");
+
+// slot * 8 + argument index -> 1 when that argument took more values than are kept.
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, TRACE_SLOTS * 8);
@@ -81,44 +88,57 @@ struct {
   __type(value, __u64);
 } lost SEC(".maps");
 
+static __always_inline __u64 reg(unsigned long *field) {
+  __u64 v = 0;
+  bpf_probe_read_kernel(&v, sizeof v, field);
+  return v;
+}
+
 // Argument i as seccomp sees it (syscall_get_arguments): the 64-bit convention, or the i386 one.
-static __always_inline __u64 arg_of(struct pt_regs___nucleus *r, int compat, int i) {
+static __always_inline __u64 arg_of(struct x86_64_regs *r, int compat, int i) {
   if (compat) {
     switch (i) {
-      case 0: return BPF_CORE_READ(r, bx);
-      case 1: return BPF_CORE_READ(r, cx);
-      case 2: return BPF_CORE_READ(r, dx);
-      case 3: return BPF_CORE_READ(r, si);
-      case 4: return BPF_CORE_READ(r, di);
-      default: return BPF_CORE_READ(r, bp);
+      case 0: return reg(&r->bx);
+      case 1: return reg(&r->cx);
+      case 2: return reg(&r->dx);
+      case 3: return reg(&r->si);
+      case 4: return reg(&r->di);
+      default: return reg(&r->bp);
     }
   }
   switch (i) {
-    case 0: return BPF_CORE_READ(r, di);
-    case 1: return BPF_CORE_READ(r, si);
-    case 2: return BPF_CORE_READ(r, dx);
-    case 3: return BPF_CORE_READ(r, r10);
-    case 4: return BPF_CORE_READ(r, r8);
-    default: return BPF_CORE_READ(r, r9);
+    case 0: return reg(&r->di);
+    case 1: return reg(&r->si);
+    case 2: return reg(&r->dx);
+    case 3: return reg(&r->r10);
+    case 4: return reg(&r->r8);
+    default: return reg(&r->r9);
   }
 }
 
-static __always_inline void record_args(struct pt_regs___nucleus *regs, int compat, __u32 slot) {
+static __always_inline void record_args(struct x86_64_regs *regs, int compat, __u32 slot) {
   __u32 *mask = bpf_map_lookup_elem(&argmask, &slot);
   if (!mask || !*mask) return;
   __u32 m = *mask;
 #pragma unroll
   for (int i = 0; i < 6; ++i) {
     if (!(m & (1u << i))) continue;
+    __u32 akey = slot * 8 + i;
+    __u32 *mk = bpf_map_lookup_elem(&many, &akey);
+    __u32 *n = bpf_map_lookup_elem(&nvalues, &akey);
+    if (!mk || !n || *mk) continue;  // already "many": nothing more to keep
     struct trace_value_key k = {.slot = slot, .index = i, .value = arg_of(regs, compat, i)};
     if (bpf_map_lookup_elem(&arg_values, &k)) continue;
+    if (*n >= TRACE_ARG_VALUES_CAP) {
+      *mk = 1;  // the same value from any CPU: no atomic needed
+      continue;
+    }
     __u8 one = 1;
     long err = bpf_map_update_elem(&arg_values, &k, &one, BPF_NOEXIST);
-    if (err && err != -17 /* EEXIST: another CPU stored it */) {
-      __u32 mkey = slot * 8 + i;
-      __u32 *mk = bpf_map_lookup_elem(&many, &mkey);
-      if (mk) *mk = 1;  // the same value from any CPU: no atomic needed
-    }
+    if (err == 0)
+      __sync_fetch_and_add(n, 1);
+    else if (err != -17 /* EEXIST: another CPU stored it */)
+      *mk = 1;  // the map is full
   }
 }
 
@@ -144,10 +164,12 @@ static __always_inline void count_other(__u32 table, long id) {
 SEC("raw_tracepoint/sys_enter")
 int nucleus_trace_sys_enter(struct bpf_raw_tracepoint_args *ctx) {
   if (!bpf_current_task_under_cgroup(&cgroup, 0)) return 0;
-  struct pt_regs___nucleus *regs = (void *)ctx->args[0];
+  struct x86_64_regs *regs = (void *)ctx->args[0];
   long id = (long)ctx->args[1];
-  struct task_struct___nucleus *task = (void *)bpf_get_current_task();
-  int compat = (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT) != 0;
+  __u32 status = 0;
+  bpf_probe_read_kernel(&status, sizeof status,
+                        (char *)bpf_get_current_task() + thread_info_status_offset);
+  int compat = (status & TS_COMPAT) != 0;
   __u32 table = compat ? TRACE_TABLE_COMPAT : TRACE_TABLE_NATIVE;
   long nr = id;
   if (!compat && id >= X32_SYSCALL_BIT) {

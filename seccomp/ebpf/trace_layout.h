@@ -10,8 +10,13 @@
 enum { TRACE_TABLE_NATIVE = 0, TRACE_TABLE_COMPAT = 1, TRACE_TABLE_X32 = 2, TRACE_TABLES = 3 };
 #define TRACE_TABLE_SIZE 1024
 #define TRACE_SLOTS (TRACE_TABLES * TRACE_TABLE_SIZE)
-/* Distinct (syscall, argument, value) triples kept; more mark the argument "many". */
-#define TRACE_MAX_VALUES 16384
+/* Distinct values kept per (syscall, argument): one more than TraceRecorder::kMaxValues, so
+ * that the recorder sees "more than 64" and writes "many"; the program stops storing there. */
+#define TRACE_ARG_VALUES_CAP 65
+/* Distinct (syscall, argument, value) triples kept: 9 arguments of interest per arch x 3
+ * arches x (65 + a margin for CPUs racing past the cap) fit many times over. Should it fill
+ * all the same, the argument is marked "many", never dropped silently. */
+#define TRACE_MAX_VALUES 8192
 /* Distinct numbers outside the tables (syscall(100000), say); more are counted as lost. */
 #define TRACE_MAX_OTHER 4096
 

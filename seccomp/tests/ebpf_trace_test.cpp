@@ -19,7 +19,9 @@
 #include <string>
 
 #include "runtime/util/error.hpp"
+#include "runtime/util/fs.hpp"
 #include "seccomp/ebpf_trace.hpp"
+#include "seccomp/kernel_btf.hpp"
 #include "seccomp/names.hpp"
 
 namespace sc = nucleus::seccomp;
@@ -189,4 +191,26 @@ BOOST_AUTO_TEST_CASE(ebpf_load_errors_name_the_cgroup) {
                 w.find("libbpf.so.1") != std::string::npos),
                w);
   }
+}
+
+BOOST_AUTO_TEST_CASE(kernel_btf_member_offsets) {
+  std::string btf;
+  try {
+    btf = nucleus::read_file("/sys/kernel/btf/vmlinux");
+  } catch (const nucleus::Error& e) {
+    BOOST_TEST_MESSAGE("SKIP: no kernel BTF: " << e.what());
+    return;
+  }
+  // x86: thread_info must be task_struct's first member (current_thread_info() casts).
+  BOOST_TEST(sc::btf_member_offset(btf, "task_struct", "thread_info").value_or(99) == 0u);
+  auto status = sc::btf_member_offset(btf, "thread_info", "status", 4);
+  BOOST_REQUIRE(status.has_value());
+  BOOST_TEST(sc::thread_info_status_offset() == *status);
+  // flags (8 bytes) come first; status is not the first field.
+  BOOST_TEST(*status >= 8u);
+  BOOST_TEST(!sc::btf_member_offset(btf, "thread_info", "status", 8).has_value());  // a u32
+  BOOST_TEST(!sc::btf_member_offset(btf, "thread_info", "no_such_member").has_value());
+  BOOST_TEST(!sc::btf_member_offset(btf, "no_such_struct", "status").has_value());
+  BOOST_CHECK_THROW(sc::btf_member_offset("not btf at all, not at all", "a", "b"), nucleus::Error);
+  BOOST_CHECK_THROW(sc::btf_member_offset(btf.substr(0, 1000), "a", "b"), nucleus::Error);
 }
