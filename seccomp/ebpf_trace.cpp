@@ -42,6 +42,7 @@ struct Libbpf {
   decltype(&::bpf_map_update_elem) update;
   decltype(&::bpf_map_lookup_elem) lookup;
   decltype(&::bpf_map_get_next_key) next_key;
+  decltype(&::bpf_map_lookup_batch) lookup_batch;
   decltype(&::bpf_program__fd) program_fd;
   decltype(&::bpf_obj_get_info_by_fd) info;
 };
@@ -84,6 +85,7 @@ const Libbpf& libbpf() {
     sym(l.update, "bpf_map_update_elem");
     sym(l.lookup, "bpf_map_lookup_elem");
     sym(l.next_key, "bpf_map_get_next_key");
+    sym(l.lookup_batch, "bpf_map_lookup_batch");
     sym(l.program_fd, "bpf_program__fd");
     sym(l.info, "bpf_obj_get_info_by_fd");
     l.set_print(capture_print);
@@ -92,16 +94,25 @@ const Libbpf& libbpf() {
   return lib;
 }
 
-// "what: errno text" plus the last lines libbpf logged (the verifier's reason, say).
+// "what: errno text" plus the last two lines libbpf logged (the verifier's reason, say), each
+// without libbpf's own "libbpf: " prefix.
 EbpfUnavailable unavailable(const std::string& what, int err) {
   std::string msg = sys_error(what, err).what();
+  std::vector<std::string> lines;
   std::string& log = libbpf_log();
-  while (!log.empty() && log.back() == '\n') log.pop_back();
-  if (!log.empty()) {
-    size_t from = log.size() > 600 ? log.find('\n', log.size() - 600) : 0;
-    msg += " (libbpf: " + log.substr(from == std::string::npos ? 0 : from) + ")";
+  for (size_t at = 0; at < log.size();) {
+    size_t nl = log.find('\n', at);
+    std::string line = log.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    at = nl == std::string::npos ? log.size() : nl + 1;
+    if (line.rfind("libbpf: ", 0) == 0) line.erase(0, 8);
+    if (!line.empty()) lines.push_back(line);
   }
   log.clear();
+  if (!lines.empty()) {
+    msg += " (libbpf: ";
+    for (size_t i = lines.size() > 2 ? lines.size() - 2 : 0; i < lines.size(); ++i)
+      msg += lines[i] + (i + 1 < lines.size() ? "; " : ")");
+  }
   return EbpfUnavailable(msg);
 }
 
@@ -120,7 +131,7 @@ struct EbpfRecorder::Impl {
   bpf_object* obj = nullptr;
   bpf_program* prog = nullptr;
   bpf_link* link = nullptr;
-  std::vector<uint32_t> arg_slots;  // the slots argmask has bits for
+  std::vector<std::pair<uint32_t, uint32_t>> arg_slots;  // slot -> its argmask bits
   UniqueFd cgroup;
   int counts = -1, argmask = -1, many = -1, values = -1, other = -1, lost = -1;
 
@@ -155,7 +166,7 @@ void EbpfRecorder::Impl::fill_argmask() {
       uint32_t slot = table * TRACE_TABLE_SIZE + n, mask = 0;
       for (unsigned idx : interesting_args(name)) mask |= 1u << idx;
       if (lib.update(argmask, &slot, &mask, BPF_ANY) < 0) throw unavailable("fill argmask", errno);
-      arg_slots.push_back(slot);
+      arg_slots.emplace_back(slot, mask);
     }
   }
 }
@@ -208,15 +219,27 @@ void EbpfRecorder::start() {
 void EbpfRecorder::Impl::add_counts(std::map<std::pair<uint32_t, int>, TraceEntry>& out) {
   int ncpu = lib.num_possible_cpus();
   if (ncpu <= 0) throw sys_error("eBPF trace: number of possible CPUs", -ncpu);
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpu));
-  for (uint32_t slot = 0; slot < TRACE_SLOTS; ++slot) {
-    if (lib.lookup(counts, &slot, per_cpu.data()) < 0) throw_sys("eBPF trace: read counts");
+  // The whole table at once (one bpf(2) call instead of 3072: ~10 ms less at the end of every
+  // trace here); slot by slot where the kernel has no batch operations for arrays.
+  std::vector<uint32_t> keys(TRACE_SLOTS);
+  std::vector<uint64_t> values(size_t{TRACE_SLOTS} * static_cast<size_t>(ncpu));
+  uint32_t n = TRACE_SLOTS, next = 0;
+  if (lib.lookup_batch(counts, nullptr, &next, keys.data(), values.data(), &n, nullptr) < 0 &&
+      errno != ENOENT) {
+    n = 0;
+    for (uint32_t slot = 0; slot < TRACE_SLOTS; ++slot, ++n) {
+      keys[slot] = slot;
+      if (lib.lookup(counts, &slot, &values[size_t{slot} * static_cast<size_t>(ncpu)]) < 0)
+        throw_sys("eBPF trace: read counts");
+    }
+  }
+  if (n != TRACE_SLOTS) throw Error("eBPF trace: read " + std::to_string(n) + " of the counts");
+  for (uint32_t i = 0; i < n; ++i) {
     uint64_t sum = 0;
-    for (uint64_t c : per_cpu) sum += c;
+    for (int c = 0; c < ncpu; ++c) sum += values[size_t{i} * static_cast<size_t>(ncpu) + c];
     if (sum == 0) continue;
-    uint32_t table = slot / TRACE_TABLE_SIZE;
-    TraceEntry& e = out[{table_arch(table), table_nr(table, slot % TRACE_TABLE_SIZE)}];
-    e.count += sum;
+    uint32_t slot = keys[i], table = slot / TRACE_TABLE_SIZE;
+    out[{table_arch(table), table_nr(table, slot % TRACE_TABLE_SIZE)}].count += sum;
   }
 }
 
@@ -243,8 +266,9 @@ void EbpfRecorder::Impl::add_values(std::map<std::pair<uint32_t, int>, TraceEntr
     key = next;
     prev = &key;
   }
-  for (uint32_t slot : arg_slots) {
+  for (auto [slot, mask] : arg_slots) {
     for (uint32_t idx = 0; idx < 6; ++idx) {
+      if (!(mask & (1u << idx))) continue;
       uint32_t k = slot * 8 + idx, v = 0;
       if (lib.lookup(many, &k, &v) < 0) throw_sys("eBPF trace: read overflow marks");
       if (!v) continue;

@@ -10,6 +10,7 @@ setup_file() {
   # The workload with known syscall counts (tracee.c), static, 64-bit and 32-bit.
   gcc -static -O2 -o "$BATS_FILE_TMPDIR/tracee" "$NUCLEUS_SRC/conformance/seccomp/tracee.c"
   gcc -m32 -static -O2 -o "$BATS_FILE_TMPDIR/tracee32" "$NUCLEUS_SRC/conformance/seccomp/tracee.c"
+  gcc -O2 -o "$BATS_FILE_TMPDIR/nobpf" "$NUCLEUS_SRC/conformance/seccomp/nobpf.c" -lseccomp
 }
 
 setup() {
@@ -149,4 +150,21 @@ ia32_works() { "$BATS_FILE_TMPDIR/tracee" int80 1 2>/dev/null; }
   expect_status 0
   expect_output_contains "Seccomp:	0"
   [[ -s $TRACE ]] || fail "no trace"
+}
+
+@test "auto without bpf(2): USER_NOTIF, with a warning saying why; ebpf: a clear error" {
+  set_args /bin/tracee getpgid 5
+  local nobpf=$BATS_FILE_TMPDIR/nobpf
+  run "$nobpf" "$RUNTIME" --root "$ROOT" run --seccomp-trace "$TRACE" --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains 'eBPF recorder unavailable' 'operation not permitted' \
+    'recording with SECCOMP_RET_USER_NOTIF'
+  expect_eq "$(count "$TRACE" SCMP_ARCH_X86_64 getpgid)" 5 "getpgid through USER_NOTIF"
+  rm -f "$TRACE"
+  run "$nobpf" "$RUNTIME" --root "$ROOT" run --seccomp-trace "$TRACE" --seccomp-trace-mode ebpf \
+    --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'seccomp trace mode ebpf:' 'operation not permitted'
+  [[ ! -e $TRACE ]] || fail "a trace was written"
+  [[ -z $(ls -A "$ROOT") ]] || fail "state left behind: $(ls -A "$ROOT")"
 }
