@@ -3,13 +3,15 @@
  *   tracee getpgid N    getpgid(0) N times
  *   tracee int80 N      getppid through int $0x80 (the i386 syscall 64) N times
  *   tracee fork2 N      a grandchild makes getpgid(0) N times (child and this process wait)
- *   tracee wait FILE    waits until FILE exists (at most 10 s) */
+ *   tracee wait FILE    waits until FILE exists (at most 10 s)
+ *   tracee now -        prints CLOCK_MONOTONIC in ns (hack/bench/trace times loops with it) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static long int80_getppid(void) {
@@ -31,7 +33,7 @@ static int waited(pid_t pid) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: tracee getpgid|int80|fork2 N | wait FILE\n");
+    fprintf(stderr, "usage: tracee getpgid|int80|fork2 N | wait FILE | now -\n");
     return 2;
   }
   const char* mode = argv[1];
@@ -39,6 +41,12 @@ int main(int argc, char** argv) {
     struct stat st;
     for (int i = 0; i < 1000 && stat(argv[2], &st) != 0; ++i) usleep(10000);
     return stat(argv[2], &st) == 0 ? 0 : 1;
+  }
+  if (strcmp(mode, "now") == 0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    printf("%lld\n", (long long)t.tv_sec * 1000000000LL + t.tv_nsec);
+    return 0;
   }
   long n = atol(argv[2]);
   if (strcmp(mode, "getpgid") == 0) return getpgid_n(n);
