@@ -1,6 +1,7 @@
 /* nobpf PROGRAM ARG...: runs PROGRAM with bpf(2) failing with EPERM (a seccomp filter), as it
  * fails for a caller without CAP_BPF: trace mode's eBPF recorder cannot load there
- * (trace_ebpf.bats checks the fallback to USER_NOTIF and the error of --seccomp-trace-mode ebpf). */
+ * (trace_ebpf.bats checks the fallback to USER_NOTIF and the error of --seccomp-trace-mode ebpf).
+ */
 #include <errno.h>
 #include <seccomp.h>
 #include <stdio.h>

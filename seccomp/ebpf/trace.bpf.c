@@ -7,8 +7,12 @@
 // it fill, to the `lost` counter (the tracer fails the trace then); an argument value that no
 // longer fits the value map marks that argument "many" (more values than kept), which the
 // generator treats as "do not narrow".
-#include <linux/bpf.h>
+// In this order, each its own block (include sorting would put bpf/ first): bpf_helpers.h
+// uses the types of linux/types.h and linux/bpf.h without including them.
 #include <linux/types.h>
+
+#include <linux/bpf.h>
+
 #include <bpf/bpf_helpers.h>
 
 #include "trace_layout.h"
@@ -26,8 +30,8 @@ const volatile __u32 thread_info_status_offset = 0;
 // The x86_64 struct pt_regs the syscall entry saves, as the kernel lays it out (the same order
 // as ptrace's user_regs_struct: a fixed ABI).
 struct x86_64_regs {
-  unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip,
-      cs, flags, sp, ss;
+  unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs,
+      flags, sp, ss;
 };
 
 struct {
@@ -88,44 +92,56 @@ struct {
   __type(value, __u64);
 } lost SEC(".maps");
 
-static __always_inline __u64 reg(unsigned long *field) {
+static __always_inline __u64 reg(unsigned long* field) {
   __u64 v = 0;
   bpf_probe_read_kernel(&v, sizeof v, field);
   return v;
 }
 
 // Argument i as seccomp sees it (syscall_get_arguments): the 64-bit convention, or the i386 one.
-static __always_inline __u64 arg_of(struct x86_64_regs *r, int compat, int i) {
+static __always_inline __u64 arg_of(struct x86_64_regs* r, int compat, int i) {
   if (compat) {
     switch (i) {
-      case 0: return reg(&r->bx);
-      case 1: return reg(&r->cx);
-      case 2: return reg(&r->dx);
-      case 3: return reg(&r->si);
-      case 4: return reg(&r->di);
-      default: return reg(&r->bp);
+      case 0:
+        return reg(&r->bx);
+      case 1:
+        return reg(&r->cx);
+      case 2:
+        return reg(&r->dx);
+      case 3:
+        return reg(&r->si);
+      case 4:
+        return reg(&r->di);
+      default:
+        return reg(&r->bp);
     }
   }
   switch (i) {
-    case 0: return reg(&r->di);
-    case 1: return reg(&r->si);
-    case 2: return reg(&r->dx);
-    case 3: return reg(&r->r10);
-    case 4: return reg(&r->r8);
-    default: return reg(&r->r9);
+    case 0:
+      return reg(&r->di);
+    case 1:
+      return reg(&r->si);
+    case 2:
+      return reg(&r->dx);
+    case 3:
+      return reg(&r->r10);
+    case 4:
+      return reg(&r->r8);
+    default:
+      return reg(&r->r9);
   }
 }
 
-static __always_inline void record_args(struct x86_64_regs *regs, int compat, __u32 slot) {
-  __u32 *mask = bpf_map_lookup_elem(&argmask, &slot);
+static __always_inline void record_args(struct x86_64_regs* regs, int compat, __u32 slot) {
+  __u32* mask = bpf_map_lookup_elem(&argmask, &slot);
   if (!mask || !*mask) return;
   __u32 m = *mask;
 #pragma unroll
   for (int i = 0; i < 6; ++i) {
     if (!(m & (1u << i))) continue;
     __u32 akey = slot * 8 + i;
-    __u32 *mk = bpf_map_lookup_elem(&many, &akey);
-    __u32 *n = bpf_map_lookup_elem(&nvalues, &akey);
+    __u32* mk = bpf_map_lookup_elem(&many, &akey);
+    __u32* n = bpf_map_lookup_elem(&nvalues, &akey);
     if (!mk || !n || *mk) continue;  // already "many": nothing more to keep
     struct trace_value_key k = {.slot = slot, .index = i, .value = arg_of(regs, compat, i)};
     if (bpf_map_lookup_elem(&arg_values, &k)) continue;
@@ -144,7 +160,7 @@ static __always_inline void record_args(struct x86_64_regs *regs, int compat, __
 
 static __always_inline void count_other(__u32 table, long id) {
   struct trace_other_key k = {.table = table, .nr = (__u32)id};
-  __u64 *c = bpf_map_lookup_elem(&other, &k);
+  __u64* c = bpf_map_lookup_elem(&other, &k);
   if (c) {
     __sync_fetch_and_add(c, 1);
     return;
@@ -157,18 +173,18 @@ static __always_inline void count_other(__u32 table, long id) {
     return;
   }
   __u32 zero = 0;
-  __u64 *l = bpf_map_lookup_elem(&lost, &zero);
+  __u64* l = bpf_map_lookup_elem(&lost, &zero);
   if (l) __sync_fetch_and_add(l, 1);
 }
 
 SEC("raw_tracepoint/sys_enter")
-int nucleus_trace_sys_enter(struct bpf_raw_tracepoint_args *ctx) {
+int nucleus_trace_sys_enter(struct bpf_raw_tracepoint_args* ctx) {
   if (!bpf_current_task_under_cgroup(&cgroup, 0)) return 0;
-  struct x86_64_regs *regs = (void *)ctx->args[0];
+  struct x86_64_regs* regs = (void*)ctx->args[0];
   long id = (long)ctx->args[1];
   __u32 status = 0;
   bpf_probe_read_kernel(&status, sizeof status,
-                        (char *)bpf_get_current_task() + thread_info_status_offset);
+                        (char*)bpf_get_current_task() + thread_info_status_offset);
   int compat = (status & TS_COMPAT) != 0;
   __u32 table = compat ? TRACE_TABLE_COMPAT : TRACE_TABLE_NATIVE;
   long nr = id;
@@ -181,7 +197,7 @@ int nucleus_trace_sys_enter(struct bpf_raw_tracepoint_args *ctx) {
     return 0;
   }
   __u32 slot = table * TRACE_TABLE_SIZE + (__u32)nr;
-  __u64 *c = bpf_map_lookup_elem(&counts, &slot);
+  __u64* c = bpf_map_lookup_elem(&counts, &slot);
   if (!c) return 0;
   *c += 1;  // per CPU: no other writer
   record_args(regs, compat, slot);
