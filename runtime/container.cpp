@@ -381,7 +381,9 @@ class Creation {
   UniqueFd sealed_init_;
   init::Context ctx_;
   std::string trace_out_;
+  TraceMode trace_mode_ = TraceMode::Auto;
   TraceSockets trace_;
+  TracerProcess tracer_;  // trace mode: its pid and the pipe it reports its mode on
   SyncChannel parent_;
   init::NetnsPrep netns_;
   FastAttach fast_;
@@ -502,6 +504,12 @@ void Creation::prepare_init_context() {
     trace_out_ = cfg_.annotations.at(kTraceAnnotation);
   if (!trace_out_.empty() && trace_out_[0] != '/')
     throw Error("annotation " + std::string(kTraceAnnotation) + ": must be an absolute path");
+  trace_mode_ = TraceMode::Auto;
+  if (!o_.seccomp_trace_mode.empty())
+    trace_mode_ = parse_trace_mode(o_.seccomp_trace_mode, "--seccomp-trace-mode");
+  else if (cfg_.annotations.count(kTraceModeAnnotation))
+    trace_mode_ = parse_trace_mode(cfg_.annotations.at(kTraceModeAnnotation),
+                                   "annotation " + std::string(kTraceModeAnnotation));
   if (!trace_out_.empty()) {
     trace_ = TraceSockets::make();
     ctx_.trace_sock = std::move(trace_.init_end);
@@ -597,8 +605,11 @@ void Creation::send_to_init(SyncType type, std::string_view payload, const std::
 }
 
 void Creation::hand_off() {
-  if (!trace_out_.empty())
-    rec_.tracer = spawn_tracer(pid_, trace_out_, std::move(trace_.tracer_end));
+  if (!trace_out_.empty()) {
+    tracer_ = spawn_tracer(pid_, trace_out_, std::move(trace_.tracer_end), trace_mode_,
+                           cg_->v2_directory());
+    rec_.tracer = tracer_.pid;
+  }
   if (ctx_.clone_flags & CLONE_NEWUSER) init::write_id_maps(pid_, *cfg_.linux);
   rec_.init = ProcessId::of(pid_);
   Store::save(dir_.get(), rec_);
@@ -695,6 +706,16 @@ void Creation::wait_until_ready() {
 
 pid_t Creation::commit() {
   crash_point("ready");
+  // The tracer loaded its eBPF program meanwhile (or found it cannot): which mode it records
+  // in, said when it is not the one asked for.
+  if (tracer_.choice) {
+    std::string why_not;
+    std::string mode = tracer_choice(tracer_, 10000, &why_not);
+    if (mode == "notify" && !why_not.empty())
+      log::warn("seccomp trace: eBPF recorder unavailable (" + why_not +
+                "); recording with SECCOMP_RET_USER_NOTIF");
+    if (log::debug_enabled()) log::debug("create " + o_.id + ": seccomp trace mode " + mode);
+  }
   if (log::debug_enabled()) log::debug("create " + o_.id + ": init ready, waiting for start");
   rec_.created_done = true;
   rec_.creator = ProcessId{};

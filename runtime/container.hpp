@@ -36,7 +36,8 @@ struct CreateOptions {
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;
-  std::string seccomp_trace;  // --seccomp-trace FILE (absolute); the annotation also works
+  std::string seccomp_trace;       // --seccomp-trace FILE (absolute); the annotation also works
+  std::string seccomp_trace_mode;  // --seccomp-trace-mode auto|notify|ebpf; "" = annotation/auto
   // config.json, already read and parsed by the caller (run); create takes the parsed config.
   struct Loaded {
     std::string text;

@@ -18,14 +18,29 @@
 
 namespace nucleus::seccomp {
 
-const std::vector<unsigned>& interesting_args(std::string_view name) {
+namespace {
+const std::map<std::string, std::vector<unsigned>, std::less<>>& interesting_table() {
   static const std::map<std::string, std::vector<unsigned>, std::less<>> table = {
       {"socket", {0, 1}}, {"socketpair", {0}}, {"clone", {0}},   {"personality", {0}},
       {"ioctl", {1}},     {"prctl", {0}},      {"unshare", {0}}, {"setns", {1}},
   };
+  return table;
+}
+}  // namespace
+
+const std::vector<unsigned>& interesting_args(std::string_view name) {
   static const std::vector<unsigned> none;
-  auto it = table.find(name);
-  return it == table.end() ? none : it->second;
+  auto it = interesting_table().find(name);
+  return it == interesting_table().end() ? none : it->second;
+}
+
+const std::vector<std::string>& interesting_syscalls() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& [name, idx] : interesting_table()) v.push_back(name);
+    return v;
+  }();
+  return names;
 }
 
 void TraceRecorder::record(uint32_t arch, int nr, const uint64_t args[6]) {
@@ -50,9 +65,13 @@ void TraceRecorder::record(uint32_t arch, int nr, const uint64_t args[6]) {
 }
 
 void TraceRecorder::merge(const TraceEntry& in) {
-  auto [it, inserted] = entries_.try_emplace({in.arch, in.nr}, in);
-  if (inserted) return;
+  auto [it, inserted] = entries_.try_emplace({in.arch, in.nr});
   TraceEntry& e = it->second;
+  if (inserted) {
+    e.arch = in.arch;
+    e.nr = in.nr;
+    e.name = in.name;
+  }
   e.count += in.count;
   for (unsigned idx : in.overflow) {
     e.overflow.insert(idx);

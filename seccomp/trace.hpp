@@ -20,6 +20,8 @@ namespace nucleus::seccomp {
 // Argument values worth keeping for a narrower profile: socket family/type, clone flags,
 // personality, ioctl request, prctl option. Returns the argument indexes for a syscall name.
 const std::vector<unsigned>& interesting_args(std::string_view name);
+// The syscalls interesting_args() has indexes for.
+const std::vector<std::string>& interesting_syscalls();
 
 struct TraceEntry {
   uint32_t arch = 0;  // AUDIT_ARCH_* / SCMP_ARCH_* token

@@ -392,7 +392,9 @@ J
   nucleus_only_pm
   local workload='echo hello > /tmp/out; cat /tmp/out; ls / > /dev/null; wc -l /etc/passwd'
   local trace=$BATS_TEST_TMPDIR/trace.ndjson profile=$BATS_TEST_TMPDIR/profile.json
-  run pm run --rm --annotation "org.nucleus.seccomp.trace=$trace" "$PM_IMAGE" sh -c "$workload"
+  # eBPF explicitly (the default, auto, would fall back to USER_NOTIF silently but for a warning)
+  run pm run --rm --annotation "org.nucleus.seccomp.trace=$trace" \
+    --annotation org.nucleus.seccomp.trace-mode=ebpf "$PM_IMAGE" sh -c "$workload"
   expect_status 0
   expect_output_contains hello
   # the detached tracer writes the trace when the container's last process is gone

@@ -1,6 +1,10 @@
 #!/usr/bin/env bats
-# Trace mode -> seccomp generate -> enforcement, with nucleus-oci and with runc.
+# Trace mode -> seccomp generate -> enforcement, with nucleus-oci and with runc. Runs twice
+# (conformance/CMakeLists.txt): NUCLEUS_TRACE_MODE=ebpf (the default here; explicit, so that a
+# silent fallback to USER_NOTIF fails the run) and NUCLEUS_TRACE_MODE=notify.
 load ../helpers/common
+
+TRACE_MODE=${NUCLEUS_TRACE_MODE:-ebpf}
 
 WORKLOAD='echo hello > /tmp/out; cat /tmp/out; ls / > /dev/null; wc -l /etc/passwd'
 
@@ -8,7 +12,7 @@ trace_workload() {  # traces WORKLOAD into $BATS_TEST_TMPDIR/trace.ndjson
   nucleus_only
   set_cmd "$WORKLOAD"
   TRACE=$BATS_TEST_TMPDIR/trace.ndjson
-  run rt run --seccomp-trace "$TRACE" --bundle "$BUNDLE" "$ID-trace"
+  run rt run --seccomp-trace "$TRACE" --seccomp-trace-mode "$TRACE_MODE" --bundle "$BUNDLE" "$ID-trace"
   expect_status 0
   expect_output_contains hello
   [[ -s $TRACE ]] || fail "no trace written"
@@ -30,7 +34,8 @@ trace_workload() {  # traces WORKLOAD into $BATS_TEST_TMPDIR/trace.ndjson
 @test "the annotation org.nucleus.seccomp.trace turns trace mode on" {
   nucleus_only
   local trace=$BATS_TEST_TMPDIR/annotated.ndjson
-  update_config ".annotations[\"org.nucleus.seccomp.trace\"] = \"$trace\""
+  update_config ".annotations[\"org.nucleus.seccomp.trace\"] = \"$trace\" |
+    .annotations[\"org.nucleus.seccomp.trace-mode\"] = \"$TRACE_MODE\""
   run_in_container 'true'
   expect_status 0
   [[ -s $trace ]] || fail "no trace written through the annotation"
@@ -93,7 +98,7 @@ copy_dynamic() {
   # "; true": the shell forks for jq (as it will below, where a command follows)
   set_cmd "$work; true"
   TRACE=$BATS_TEST_TMPDIR/jq.ndjson
-  run rt run --seccomp-trace "$TRACE" --bundle "$BUNDLE" "$ID-trace"
+  run rt run --seccomp-trace "$TRACE" --seccomp-trace-mode "$TRACE_MODE" --bundle "$BUNDLE" "$ID-trace"
   expect_status 0
   expect_output_contains 6
   # The dynamic loader's work is in the trace: mapping the libraries read-only after relocation.

@@ -20,7 +20,10 @@ po::options_description create_options(const char* title) {
       "preserve-fds", po::value<int>()->default_value(0),
       "pass N extra fds (from 3) to the container")(
       "seccomp-trace", po::value<std::string>()->default_value(""),
-      "trace mode: record every syscall of the container into FILE (NDJSON)");
+      "trace mode: record every syscall of the container into FILE (NDJSON)")(
+      "seccomp-trace-mode", po::value<std::string>()->default_value(""),
+      "how trace mode records: ebpf, notify (SECCOMP_RET_USER_NOTIF) or auto (ebpf when it "
+      "loads; the default)");
   return d;
 }
 
@@ -41,6 +44,7 @@ CreateOptions create_options_from(const Parsed& p) {
   if (o.preserve_fds < 0) throw Error("--preserve-fds must not be negative");
   o.seccomp_trace = p.vm["seccomp-trace"].as<std::string>();
   if (!o.seccomp_trace.empty()) o.seccomp_trace = absolute(o.seccomp_trace);
+  o.seccomp_trace_mode = p.vm["seccomp-trace-mode"].as<std::string>();
   return o;
 }
 

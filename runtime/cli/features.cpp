@@ -60,6 +60,8 @@ int cmd_features(const GlobalOptions& g, const Args& args) {
   f.annotations["io.github.seccomp.libseccomp.version"] = seccomp::libseccomp_version();
   f.annotations["org.nucleus.version"] = NUCLEUS_VERSION_STRING;
   f.annotations[std::string(kTraceAnnotation)] = "FILE: record every syscall into FILE (NDJSON)";
+  f.annotations[std::string(kTraceModeAnnotation)] =
+      "auto|notify|ebpf: how trace mode records (auto: eBPF when it loads)";
   // Landlock: the kernel's ABI ("0": none), and the annotation that applies it.
   f.annotations["org.nucleus.landlock.abi"] = std::to_string(init::landlock::abi_version());
   f.annotations[std::string(oci::kLandlockAnnotation)] =
