@@ -116,12 +116,19 @@ int main(int argc, char** argv) {
     if (command == "help" && !rest.empty() && commands.count(rest[0])) {
       command = rest[0];
       rest = {"--help"};
+    } else if (command == "help" && !rest.empty()) {
+      throw nucleus::Error("No help topic for '" + rest[0] + "'");  // runc's (urfave/cli) words
     } else if (command == "help") {
       std::fputs(kUsage, stdout);
       return 0;
     }
     auto it = commands.find(command);
-    if (it == commands.end()) throw nucleus::Error("unknown command \"" + command + "\"");
+    if (it == commands.end()) {
+      if (std::find(rest.begin(), rest.end(), "-h") != rest.end() ||
+          std::find(rest.begin(), rest.end(), "--help") != rest.end())
+        throw nucleus::Error("No help topic for '" + command + "'");
+      throw nucleus::Error("unknown command \"" + command + "\"");
+    }
     if (!g.root.empty() && g.root[0] != '/') g.root = nucleus::cli::absolute(g.root);
     // exec puts its process into the container from a sealed view of the binary; create and
     // run exec their init from one (runtime/init/handoff.hpp).

@@ -96,6 +96,16 @@ load ../helpers/common
   expect_failure
 }
 
+@test "help of an unknown command: runc's \"No help topic for 'foo'\", exit 1" {
+  local args
+  for args in "foo -h" "foo --help" "help foo"; do
+    # shellcheck disable=SC2086
+    run rt $args
+    expect_status 1
+    expect_output_contains "No help topic for 'foo'"
+  done
+}
+
 @test "a missing container id fails" {
   run rt state
   expect_failure
