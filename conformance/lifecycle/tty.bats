@@ -152,13 +152,11 @@ tty_owner() { tr -d '\r' < "$1" | grep -E '^[0-9]+:[0-9]+$' | head -n1; }
   expect_eq "$(tr -d '\r' <<<"$output")" 1000:5 "owner of the exec's pty (1000:100)"
 }
 
-# in_tty CMD...: CMD under script(1) (a pty of its own on stdin/stdout), its output as written.
-# script's stdin stays open (at EOF script would type a control character into the pty, which
-# the runtime forwards and the container's pty echoes).
+# in_tty CMD...: CMD on a pty of its own (stdin/stdout, Python's pty.spawn), its output as
+# written. Not script(1): at its stdin's EOF it types a control character into the pty, which
+# the runtime forwards and the container's pty echoes, and it waits for that EOF.
 in_tty() {
-  local q
-  q=$(printf '%q ' "$@")
-  script -qec "$q" /dev/null < <(exec sleep 20)
+  python3 -c 'import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)' "$@" </dev/null
 }
 
 @test "terminal: run in the foreground passes the output through as written (no \\r\\n)" {
