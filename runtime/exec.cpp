@@ -115,7 +115,8 @@ bool join_namespaces(std::vector<Joined>& joins) {
     // Its own session and process group, as runc's (nsexec's setsid): not the runtime's, which
     // is outside the container (pgid 0 there) and gets the terminal's signals.
     if (::setsid() < 0) throw_sys("setsid");
-    init::log_affinity();          // execCPUAffinity.initial, inherited from the runtime
+    init::log_affinity();  // execCPUAffinity.initial, inherited from the runtime
+    const bool narrowed = init::affinity_is_narrowed();
     self_attach(self_attach_fds);  // before joining any namespace
     // Go carries "PID\nSTATE-JSON" for the seccomp agent: this process's pid on the host.
     agent.take_go(sync.expect(SyncType::Go, "waiting for the runtime").payload);
@@ -150,7 +151,7 @@ bool join_namespaces(std::vector<Joined>& joins) {
     if (proc.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       throw_sys("prctl PR_SET_NO_NEW_PRIVS");
     sync.expect(SyncType::CgroupJoined, "waiting for the runtime to join the cgroup");
-    init::apply_exec_affinity(proc);
+    init::apply_exec_affinity(proc, narrowed);
     // A runtime killed while this process sat in a paused container (--ignore-paused; on
     // cgroup2 it starts there frozen, before its death signal is set) left its messages
     // readable: its closed end says it is gone, and nobody waits for this process any more.

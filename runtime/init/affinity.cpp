@@ -1,6 +1,7 @@
 // CPU affinity of the container's processes (runc's tryResetCPUAffinity, setnsProcess's
 // execCPUAffinity and nsexec's log_cpu_affinity).
 #include <sched.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -30,6 +31,13 @@ void log_affinity() {
   log::debug(line);
 }
 
+bool affinity_is_narrowed() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) < 0) return true;
+  return CPU_COUNT(&set) < ::get_nprocs();
+}
+
 void reset_affinity() {
   // Every bit set: sched_setaffinity clamps it to the CPUs that exist and to the cpuset of the
   // task's cgroup. Since Linux 6.2 joining a cpuset cgroup keeps a narrower affinity the caller
@@ -52,10 +60,10 @@ cpu_set_t cpu_list_set(const std::string& list, const std::string& field) {
   return set;
 }
 
-void apply_exec_affinity(const oci::Process& proc) {
+void apply_exec_affinity(const oci::Process& proc, bool narrowed) {
   const auto& aff = proc.exec_cpu_affinity;
   if (!aff || (aff->initial.empty() && aff->final.empty())) {
-    reset_affinity();
+    if (narrowed) reset_affinity();
     return;
   }
   if (aff->final.empty()) return;

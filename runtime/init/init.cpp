@@ -127,6 +127,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
   UniqueFd fifo;
   try {
     log_affinity();
+    ctx.affinity_narrowed = affinity_is_narrowed();
     // The caller (run) blocks signals to forward them; the workload starts with a clean slate.
     reset_signals();
     // Its own session and process group, as runc's init (nsexec's setsid): not the runtime's,

@@ -202,7 +202,7 @@ void join_cgroup(Context& ctx) {
   if ((ctx.unshare_flags & CLONE_NEWCGROUP) && ::unshare(CLONE_NEWCGROUP) < 0)
     throw_sys("unshare the cgroup namespace");
   ctx.in_cgroup = true;
-  reset_affinity();
+  if (ctx.affinity_narrowed) reset_affinity();
 }
 
 namespace {
