@@ -36,18 +36,6 @@
 namespace nucleus {
 namespace {
 
-const char* proc_ns_name(const std::string& type) {
-  if (type == "network") return "net";
-  if (type == "mount") return "mnt";
-  return type.c_str();
-}
-
-struct Joined {
-  int flag;
-  std::string type;
-  UniqueFd fd;
-};
-
 bool has_cap(const std::vector<std::string>& v, const char* name) {
   return std::find(v.begin(), v.end(), name) != v.end();
 }
@@ -71,36 +59,7 @@ struct SeccompAgent {
   }
 };
 
-// Joins the container's namespaces (pid: by the caller, before the clone). As the init does
-// (init::setup_namespaces): the user namespace in the middle, the others before it where the
-// host's privileges allow (a network namespace the host made is not the user namespace's:
-// from inside it setns is EPERM), the rest after it. True when a user namespace was joined.
-bool join_namespaces(std::vector<Joined>& joins) {
-  auto join = [](Joined& j) {
-    if (::setns(j.fd.get(), j.flag) < 0) throw_sys("join the container's " + j.type + " namespace");
-    j.fd.reset();
-  };
-  Joined* user = nullptr;
-  std::vector<Joined*> after_user;
-  for (auto& j : joins)
-    if (j.flag == CLONE_NEWUSER) user = &j;
-  for (auto& j : joins) {
-    if (j.flag == CLONE_NEWPID || j.flag == CLONE_NEWUSER) continue;
-    if (::setns(j.fd.get(), j.flag) == 0) {
-      j.fd.reset();
-    } else if (errno == EPERM && user) {
-      after_user.push_back(&j);
-    } else {
-      throw_sys("join the container's " + j.type + " namespace");
-    }
-  }
-  if (!user) return false;
-  join(*user);
-  for (Joined* j : after_user) join(*j);
-  return true;
-}
-
-[[noreturn]] void exec_child(const oci::Process& proc, std::vector<Joined>& joins,
+[[noreturn]] void exec_child(const oci::Process& proc, std::vector<init::NamespaceJoin>& joins,
                              SyncChannel& sync, UniqueFd& console, UniqueFd& pidfd_sock,
                              std::optional<seccomp::Filter>& filter,
                              const std::optional<oci::Landlock>& landlock, int preserve_fds,
@@ -128,7 +87,9 @@ bool join_namespaces(std::vector<Joined>& joins) {
       int fl = ::fcntl(fd, F_GETFD);
       if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
-    const bool userns = join_namespaces(joins);
+    const bool userns = init::join_namespaces(joins, [](const init::NamespaceJoin& j) {
+      return "the container's " + j.type + " namespace";
+    });
     if (userns) {
       if (::setresgid(0, 0, 0) < 0) throw_sys("setresgid 0 in the container's user namespace");
       if (::setresuid(0, 0, 0) < 0) throw_sys("setresuid 0 in the container's user namespace");
@@ -212,13 +173,14 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   }
 
   // Join what the container's init has, user first and mount last.
-  std::vector<Joined> joins;
+  std::vector<init::NamespaceJoin> joins;
   std::string base = "/proc/" + std::to_string(rec.init.pid) + "/ns/";
   for (const auto& type : init::namespace_types()) {
     if (!cfg.linux->find_namespace(type)) continue;
-    int fd = ::open((base + proc_ns_name(type)).c_str(), O_RDONLY | O_CLOEXEC);
+    const int flag = init::namespace_flag(type);
+    int fd = ::open((base + init::proc_ns_name(flag)).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw_sys("open the container's " + type + " namespace");
-    joins.push_back({init::namespace_flag(type), type, UniqueFd(fd)});
+    joins.push_back({flag, type, UniqueFd(fd)});
   }
   if (!rec.init.alive()) throw Error("cannot exec in a stopped container");
 
@@ -239,7 +201,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   std::optional<init::InitialAffinity> initial(std::in_place, o.process);
   UniqueFd own_pidns;
   for (auto& j : joins) {
-    if (j.flag != CLONE_NEWPID) continue;
+    if (j.clone_flag != CLONE_NEWPID) continue;
     own_pidns = open_fd("/proc/self/ns/pid", O_RDONLY);
     if (::setns(j.fd.get(), CLONE_NEWPID) < 0) throw_sys("join the container's pid namespace");
   }

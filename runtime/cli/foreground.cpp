@@ -14,7 +14,6 @@
 
 #include "util/error.hpp"
 #include "util/socket.hpp"
-#include "util/tty.hpp"
 
 namespace nucleus::cli {
 namespace {
@@ -84,11 +83,7 @@ ConsolePair ConsolePair::make() {
 
 UniqueFd ConsolePair::receive_master() {
   theirs.reset();
-  UniqueFd master = recv_fd(ours.get());
-  // runc's recvtty: the pty's output is copied to our stdout as it is, so no "\r\n" for "\n".
-  // (exec's process clears it itself before it can write; run's has not started yet.)
-  clear_onlcr(master.get());
-  return master;
+  return recv_fd(ours.get());
 }
 
 int wait_foreground(pid_t pid, const ForwardedSignals& sigs, UniqueFd master) {

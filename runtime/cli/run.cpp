@@ -10,6 +10,7 @@
 #include "runtime/log.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/tty.hpp"
 
 namespace po = boost::program_options;
 
@@ -52,7 +53,12 @@ int cmd_run(const GlobalOptions& g, const Args& args) {
 
   pid_t pid = create_container(g, o);
   UniqueFd master;
-  if (terminal) master = console.receive_master();
+  if (terminal) {
+    master = console.receive_master();
+    // runc's recvtty: the pty's output is copied to our stdout as it is, so no "\r\n" for
+    // "\n". Before start, so before the process writes (exec's process clears it itself).
+    clear_onlcr(master.get());
+  }
   try {
     start_container(g, o.id);
   } catch (...) {

@@ -241,26 +241,19 @@ static void write_time_offsets(const std::string& offsets, bool in_userns) {
     throw_sys("write linux.timeOffsets to /proc/self/timens_offsets");
 }
 
-void setup_namespaces(Context& ctx) {
-  const oci::Linux& linux = *ctx.config->linux;
-  bool in_userns = ctx.clone_flags & CLONE_NEWUSER;
+bool join_namespaces(std::vector<NamespaceJoin>& joins,
+                     const std::function<std::string(const NamespaceJoin&)>& shown) {
   auto join = [&](NamespaceJoin& j) {
-    if (::setns(j.fd.get(), j.clone_flag) < 0)
-      throw_sys("join " + j.type + " namespace " + linux.find_namespace(j.type)->path);
+    if (::setns(j.fd.get(), j.clone_flag) < 0) throw_sys("join " + shown(j));
     j.fd.reset();
   };
-  // runc's join_namespaces: a user namespace to join goes in the middle. The others are joined
-  // before it while the init still has the host's privileges (a network namespace the host
-  // made is not owned by that user namespace: from inside it, setns is EPERM); those that
-  // need its privileges (EPERM now) are joined after it.
   NamespaceJoin* user = nullptr;
-  for (auto& j : ctx.joins)
+  for (auto& j : joins)
     if (j.clone_flag == CLONE_NEWUSER) user = &j;
   std::vector<NamespaceJoin*> after_user;
-  for (auto& j : ctx.joins) {
-    // pid: joined by the parent before clone
+  for (auto& j : joins) {
     if (j.clone_flag == CLONE_NEWPID || j.clone_flag == CLONE_NEWUSER) continue;
-    // In it already: joined before the user namespace by clone_in_user_namespace's helper.
+    // In it already (joined before the user namespace by clone_in_user_namespace's helper).
     if (j.clone_flag != CLONE_NEWTIME &&
         same_namespace(j.fd.get(), ("/proc/self/ns/" + proc_ns_name(j.clone_flag)).c_str())) {
       j.fd.reset();
@@ -270,20 +263,27 @@ void setup_namespaces(Context& ctx) {
       j.fd.reset();
       continue;
     }
-    if (errno != EPERM || !user)
-      throw_sys("join " + j.type + " namespace " + linux.find_namespace(j.type)->path);
+    if (errno != EPERM || !user) throw_sys("join " + shown(j));
     after_user.push_back(&j);
   }
-  if (user) {
-    // Cloned in it already (a joined user namespace with a new pid namespace, see
-    // clone_in_user_namespace in runtime/container.cpp): setns would refuse (EINVAL).
-    if (same_namespace(user->fd.get(), "/proc/self/ns/user"))
-      user->fd.reset();
-    else
-      join(*user);
-    in_userns = true;
-  }
+  if (!user) return false;
+  // Cloned in it already (a joined user namespace with a new pid namespace, see
+  // clone_in_user_namespace in runtime/container.cpp): setns would refuse (EINVAL).
+  if (same_namespace(user->fd.get(), "/proc/self/ns/user"))
+    user->fd.reset();
+  else
+    join(*user);
   for (NamespaceJoin* j : after_user) join(*j);
+  return true;
+}
+
+void setup_namespaces(Context& ctx) {
+  const oci::Linux& linux = *ctx.config->linux;
+  bool in_userns = ctx.clone_flags & CLONE_NEWUSER;
+  if (join_namespaces(ctx.joins, [&](const NamespaceJoin& j) {
+        return j.type + " namespace " + linux.find_namespace(j.type)->path;
+      }))
+    in_userns = true;
   if (in_userns) {
     // Become root of the user namespace (the parent wrote the maps before Go).
     if (::setresgid(0, 0, 0) < 0) throw_sys("setresgid 0 in the user namespace");

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <pthread.h>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "oci/config.hpp"
 #include "runtime/init/init.hpp"
@@ -20,6 +22,15 @@ std::string proc_ns_name(int flag);
 // joined with the host's privileges (not user, pid or time); failures are left to the init.
 // The init skips those it is in already.
 void join_before_user_namespace(const std::vector<NamespaceJoin>& joins);
+
+// Joins the namespaces of `joins` (not pid: a parent joins that one before it clones) in
+// runc's order (nsexec's join_namespaces): a user namespace in the middle; the others before it
+// while the caller still has the host's privileges (a network namespace the host made is not
+// owned by that user namespace: from inside it setns is EPERM), those that need its privileges
+// (EPERM before) after it. Namespaces the caller is in already are skipped. Errors are
+// "join " + shown(j) with the errno text. True when a user namespace is among them.
+bool join_namespaces(std::vector<NamespaceJoin>& joins,
+                     const std::function<std::string(const NamespaceJoin&)>& shown);
 
 // Fills ctx.clone_flags / unshare_flags / joins from linux.namespaces (opening every path).
 void plan_namespaces(const oci::Linux& linux, Context& ctx);
