@@ -1,6 +1,7 @@
 #include "runtime/idmap.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -126,6 +127,8 @@ class MountSources::Userns {
 
 namespace {
 
+constexpr int kMountSourceTimeoutMs = 30000;
+
 // A detached copy of `src` (with its submounts for "rbind"), idmapped with `userns` (the
 // submounts too for "ridmap") unless userns is -1, as runc's mountFd.
 UniqueFd clone_tree(const std::string& src, const init::MountOptions& o, int userns,
@@ -203,8 +206,17 @@ UniqueFd MountSources::open(size_t index) {
       }
     }
   } reap{pid};
-  // The helper only makes syscalls that do not block for long; its socket end closes when it
-  // exits, so this read is bounded by its life.
+  // Its socket end closes when it exits. A source on a hung filesystem (a dead FUSE server)
+  // could keep open_tree waiting: bounded, then the helper is killed and reaped.
+  pollfd ready{ours.get(), POLLIN, 0};
+  int n;
+  do n = ::poll(&ready, 1, kMountSourceTimeoutMs);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) {
+    ::kill(pid, SIGKILL);
+    throw Error(field + ": opening the mount source " + src + " did not finish within " +
+                std::to_string(kMountSourceTimeoutMs / 1000) + " s");
+  }
   std::string payload;
   try {
     return recv_fd(ours.get(), &payload);
