@@ -80,6 +80,13 @@ class Manager {
   // Creates the cgroup directories (missing parents too). Remembers which it made, so destroy()
   // removes exactly those.
   virtual void create() = 0;
+  // Makes the cgroup around the container's init, which exists by then: create() where the
+  // runtime makes the directories itself; a transient unit with the init in it where systemd
+  // makes them (the systemd driver: a scope cannot start without a process).
+  virtual void start(pid_t init) {
+    (void)init;
+    create();
+  }
   // Only the cgroup2 (unified) hierarchy's directory, if the host has one; create() later makes
   // the rest. For clone3(CLONE_INTO_CGROUP), which needs the v2 directory before the clone.
   virtual void create_unified() = 0;
@@ -134,6 +141,10 @@ struct Options {
   std::optional<std::string> cgroups_path;  // linux.cgroupsPath
   bool systemd = false;                     // --systemd-cgroup
   bool rootless = false;
+  // The systemd driver: which manager (root: the system one; a rootless caller: its own), and
+  // the config's annotations (org.systemd.property.* become unit properties).
+  bool systemd_user_bus = false;
+  std::map<std::string, std::string> annotations;
 };
 
 // runc's checks of linux.resources before anything is made, with runc's texts:

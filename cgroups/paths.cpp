@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cgroups/fs_manager.hpp"
+#include "cgroups/systemd_manager.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/paths.hpp"
@@ -58,60 +59,22 @@ bool systemd_running() {
 }
 
 std::string systemd_cgroup_path(const std::string& cgroups_path, const std::string& id) {
-  std::string slice = "system.slice", prefix = "nucleus-oci", name = id;
-  if (!cgroups_path.empty()) {
-    std::vector<std::string> parts;
-    std::istringstream in(cgroups_path);
-    std::string p;
-    while (std::getline(in, p, ':')) parts.push_back(p);
-    if (cgroups_path.back() == ':') parts.push_back("");
-    if (parts.size() != 3)
-      throw Error("linux.cgroupsPath: expected \"slice:prefix:name\" for systemd cgroups, got \"" +
-                  cgroups_path + "\"");
-    if (!parts[0].empty()) slice = parts[0];
-    prefix = parts[1];
-    name = parts[2];
-  }
-  if (slice.find('/') != std::string::npos || slice.size() < 6 ||
-      slice.compare(slice.size() - 6, 6, ".slice") != 0)
-    throw Error("linux.cgroupsPath: invalid systemd slice \"" + slice + "\"");
-  if (name.empty() || name.find('/') != std::string::npos || prefix.find('/') != std::string::npos)
-    throw Error("linux.cgroupsPath: invalid systemd unit name in \"" + cgroups_path + "\"");
-  // "a-b-c.slice" lives in /a.slice/a-b.slice/a-b-c.slice; "-.slice" is the root.
-  std::string dir;
-  if (slice != "-.slice") {
-    std::string stem = slice.substr(0, slice.size() - 6);
-    if (stem.front() == '-' || stem.back() == '-' || stem.find("--") != std::string::npos)
-      throw Error("linux.cgroupsPath: invalid systemd slice \"" + slice + "\"");
-    std::string acc;
-    for (const auto& comp : [&] {
-           std::vector<std::string> v;
-           std::istringstream in(stem);
-           std::string c;
-           while (std::getline(in, c, '-')) v.push_back(c);
-           return v;
-         }()) {
-      acc += (acc.empty() ? "" : "-") + comp;
-      dir += "/" + acc + ".slice";
-    }
-  }
-  // A name that is itself a slice is used as is; otherwise the unit is PREFIX-NAME.scope.
-  std::string unit;
-  if (name.size() > 6 && name.compare(name.size() - 6, 6, ".slice") == 0)
-    unit = name;
-  else
-    unit = (prefix.empty() ? "" : prefix + "-") + name + ".scope";
-  return dir + "/" + unit;
+  return parse_systemd_unit(cgroups_path, id).path;
 }
 
 std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts) {
   std::string path;
   if (opts.systemd) {
-    path = systemd_cgroup_path(opts.cgroups_path.value_or(""), opts.id);
+    SystemdUnit unit = parse_systemd_unit(opts.cgroups_path.value_or(""), opts.id);
     if (!systemd_running())
-      throw Error("systemd cgroup driver requested (--systemd-cgroup) but systemd is not running");
-    // Creating the scope needs systemd's D-Bus API (StartTransientUnit); not done yet.
-    throw Error("systemd cgroup driver (--systemd-cgroup) is not supported yet; use cgroupfs");
+      throw Error("systemd not running on this host, cannot use systemd cgroups manager");
+    if (layout.v1.empty() && layout.v2.empty()) throw Error("no cgroup hierarchy is mounted");
+    UnitProperties extra = annotation_properties(opts.annotations);
+    auto fs = std::make_unique<FsManager>(layout, resolve(layout, unit.path),
+                                          std::vector<std::string>{}, opts.rootless);
+    return std::make_unique<SystemdManager>(opts.id, std::move(unit),
+                                            opts.systemd_user_bus ? Bus::user : Bus::system,
+                                            std::move(fs), std::move(extra), false);
   }
   if (!opts.cgroups_path || opts.cgroups_path->empty()) {
     if (opts.id.empty() || opts.id.find('/') != std::string::npos)
@@ -190,6 +153,7 @@ std::unique_ptr<Manager> FsManager::sub_cgroup(
 }
 
 std::unique_ptr<Manager> open_manager(const Layout& layout, const std::string& serialized) {
+  if (auto sd = SystemdManager::open(layout, serialized)) return sd;
   std::vector<std::string> t;
   std::istringstream in(serialized);
   std::string p;

@@ -433,6 +433,7 @@ void Creation::make_state_dir() {
   copts.id = o_.id;
   copts.cgroups_path = linux.cgroups_path;
   copts.systemd = g_.systemd_cgroup;
+  if (copts.systemd) copts.annotations = cfg_.annotations;
   cg_ = cgroups::make_manager(host_layout(), copts);
   // Before anything is made (runc's check and words): the init would freeze on joining, and
   // create with it.
@@ -626,7 +627,7 @@ void Creation::join_cgroups() {
   // limits, and the v1 "tasks" files the init writes "0" to. The limits come before the join:
   // the device rules start from "deny all". The init's namespaces and mounts are thus charged
   // to the runtime's memory cgroup (a few KiB of kernel memory), not the container's.
-  cg_->create();
+  cg_->start(pid_);
   if (std::string made = cg_->serialize(); made != rec_.cgroup) {
     rec_.cgroup = std::move(made);
     Store::save(dir_.get(), rec_);

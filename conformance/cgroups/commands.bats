@@ -158,3 +158,24 @@ need_update() { has_update || skip "update/events not implemented yet"; }
   jq -e '.data.memory | type == "object"' <<<"$output" >/dev/null || fail "no data.memory: $output"
   jq -e '.data.pids.current >= 1' <<<"$output" >/dev/null || fail "no data.pids.current: $output"
 }
+
+@test "--systemd-cgroup on a host without systemd: a clear error, exit 1, nothing left behind" {
+  [[ ! -d /run/systemd/system ]] || skip "this host runs systemd (conformance.systemd-vm tests the driver)"
+  set_cmd 'true'
+  update_config '.linux.cgroupsPath = "system.slice:nucleus-test:'"$ID"'"'
+  run rt --systemd-cgroup run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  # runc's words (cgroups/manager.New)
+  [[ $output == *"systemd not running on this host, cannot use systemd cgroups manager"* ]] ||
+    fail "output: $output"
+  run rt state "$ID"
+  expect_status 1
+  [[ ! -e /sys/fs/cgroup/unified/system.slice/nucleus-test-$ID.scope ]] || fail "a cgroup was left"
+  # A malformed systemd cgroupsPath names the field (runc words it "expected cgroupsPath to be
+  # of format ...").
+  update_config '.linux.cgroupsPath = "/not/a/slice"'
+  run rt --systemd-cgroup run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  is_runc || [[ $output == *'linux.cgroupsPath: expected \"slice:prefix:name\" for systemd cgroups'* ]] ||
+    fail "output: $output"
+}
