@@ -317,7 +317,7 @@ SystemdBus SystemdBus::connect(Bus which) {
 }
 
 void SystemdBus::start_transient_unit(const std::string& name, const UnitProperties& props,
-                                      int timeout_ms) {
+                                      bool existing_ok, int timeout_ms) {
   const SdBusApi& a = api();
   for (int attempt = 0;; ++attempt) {
     BusError err;
@@ -332,6 +332,7 @@ void SystemdBus::start_transient_unit(const std::string& name, const UnitPropert
           check(a.close_container(m), "StartTransientUnit");
         },
         err, reply);
+    if (r < 0 && existing_ok && err.is("org.freedesktop.systemd1.UnitExists")) return;
     if (r < 0 && attempt == 0 && err.is("org.freedesktop.systemd1.UnitExists")) {
       // Likely a leftover failed unit of that name: reset it, so systemd removes it, and retry
       // once (runc's startUnit).

@@ -51,9 +51,10 @@ class SystemdBus {
 
   // StartTransientUnit(name, "replace", props) and the wait for its job (bounded: timeout_ms).
   // A unit of that name that already exists (a leftover, failed one) is reset and the start
-  // tried once more, as runc does. Throws with systemd's message or the job's result.
+  // tried once more, as runc does; with `existing_ok` (a slice, which other containers may
+  // share) an existing unit is used as it is. Throws with systemd's message or the job's result.
   void start_transient_unit(const std::string& name, const UnitProperties& props,
-                            int timeout_ms = 30000);
+                            bool existing_ok = false, int timeout_ms = 30000);
   // StopUnit(name, "replace") and the wait for its job, then ResetFailedUnit. A unit that does
   // not exist (it stopped by itself when its last process exited) is not an error.
   void stop_unit(const std::string& name, int timeout_ms = 30000);

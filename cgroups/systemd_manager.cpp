@@ -1,5 +1,6 @@
 #include "cgroups/systemd_manager.hpp"
 
+#include <cstdlib>
 #include <sstream>
 
 #include "util/error.hpp"
@@ -33,10 +34,16 @@ void SystemdManager::start(pid_t init) {
   // runc's Apply: the unit with the init in it (a scope cannot start empty), and the job waited
   // for; then the cgroupfs side: the hierarchies systemd does not manage (v1 controllers on a
   // legacy or hybrid host), which the init joins like any other.
+  // A slice cannot be given PIDs= (systemd refuses: "Cannot set property PIDs"; runc 1.1.5 and
+  // 1.3.6 fail there): it is started empty, or used as it is when it exists, and the init is
+  // moved into its cgroup by the cgroupfs side.
+  const bool slice = unit_.is_slice();
   bus().start_transient_unit(
-      unit_.unit, unit_start_properties(id_, unit_, init, fs_->layout().pure_v2(), extra_));
+      unit_.unit,
+      unit_start_properties(id_, unit_, slice ? 0 : init, fs_->layout().pure_v2(), extra_), slice);
   started_ = true;
   fs_->create();
+  if (slice) fs_->add_process(init);
 }
 
 void SystemdManager::create() {
@@ -60,6 +67,18 @@ void SystemdManager::apply(const oci::Resources& resources) {
   // runc's Set: the unit's properties first (so systemd keeps them, also across a
   // daemon-reload), then every file, with a CPU quota rounded as systemd rounds it.
   oci::Resources r = resources;
+  // An update of the quota alone: CPUQuotaPerSecUSec is a share of the period the cgroup has.
+  if (r.cpu && r.cpu->quota && *r.cpu->quota > 0 && !r.cpu->period) {
+    std::string v2 = fs_->v2_dir(), v1 = fs_->v1_dir("cpu");
+    uint64_t period = 0;
+    if (!v2.empty() && fs_->v2_has("cpu")) {
+      if (auto max = read_cg(v2, "cpu.max"); max && max->find(' ') != std::string::npos)
+        period = std::strtoull(max->substr(max->find(' ') + 1).c_str(), nullptr, 10);
+    } else if (!v1.empty()) {
+      period = read_u64(v1, "cpu.cfs_period_us");
+    }
+    if (period != 0) r.cpu->period = period;
+  }
   SystemdBus& b = bus();
   UnitProperties props = resource_properties(r, fs_->layout().pure_v2(), b.version());
   try {

@@ -308,7 +308,10 @@ UnitProperties device_properties(const std::vector<oci::DeviceCgroupRule>& rules
 }
 
 UnitProperties resource_properties(oci::Resources& r, bool v2, int sd_version) {
-  UnitProperties p = device_properties(r.devices, sd_version);
+  // No rules: the unit's device policy stays as it is (`update` never sends any; create always
+  // does, the defaults at least).
+  UnitProperties p;
+  if (!r.devices.empty()) p = device_properties(r.devices, sd_version);
   if (r.memory) {
     const auto& m = *r.memory;
     auto as_u64 = [](int64_t v) { return v < 0 ? kInfinity : static_cast<uint64_t>(v); };

@@ -33,6 +33,7 @@ UnitProperties unit_start_properties(const std::string& id, const SystemdUnit& u
 // changed: a CPU quota is rounded up to what systemd can express (whole percents), and the
 // rounded value is what the cgroup files must get too (runc's addCPUQuota). sd_version: the
 // manager's version (properties newer than it are left to the cgroup files; -1 = unknown).
+// Without device rules (an update) the device properties are left alone.
 UnitProperties resource_properties(oci::Resources& r, bool v2, int sd_version);
 
 // The device rules as DevicePolicy= / DeviceAllow= (runc's devices.systemdProperties): the rules

@@ -216,3 +216,14 @@ BOOST_AUTO_TEST_CASE(the_record_reopens_a_systemd_manager) {
   BOOST_CHECK_THROW(cg::open_manager(l, "sd1\tu.scope\tnobus\ts.slice\t/p\tcgfs1\tH2\t/x\t/p"),
                     nucleus::Error);
 }
+
+BOOST_AUTO_TEST_CASE(an_update_without_device_rules_leaves_the_device_policy) {
+  nucleus::oci::Resources r;
+  r.pids.emplace();
+  r.pids->limit = 5;
+  auto p = cg::resource_properties(r, true, 252);
+  BOOST_TEST(!find(p, "DevicePolicy"));
+  BOOST_TEST(!find(p, "DeviceAllow"));
+  BOOST_TEST(texts(p) == (std::vector<std::string>{"TasksMax=5"}),
+             boost::test_tools::per_element());
+}
