@@ -407,6 +407,7 @@ void Creation::load_config() {
     throw Error(
         "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
   check_sysctls(linux);
+  if (cfg_.process) init::check_security_labels(*cfg_.process);
   // runc's warning, word for word; the init resolves such a destination against "/".
   for (const auto& m : cfg_.mounts)
     if (m.destination[0] != '/')

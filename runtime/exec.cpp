@@ -158,6 +158,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
       throw Error("cannot exec in a paused container (use --ignore-paused to override)");
   }
   if (o.process.args.empty()) throw Error("exec: process.args must not be empty");
+  init::check_security_labels(o.process);
   if (o.process.cwd.empty() || o.process.cwd[0] != '/')
     throw Error("exec: process.cwd must be an absolute path");
   if (cg && !o.sub_cgroups.empty()) cg = cg->sub_cgroup(o.sub_cgroups);  // exec --cgroup

@@ -276,3 +276,24 @@ capmask() {
   expect_status 0
   expect_eq "$output" hello "output"
 }
+
+@test "process.apparmorProfile without AppArmor on the host: create fails naming the field, nothing left" {
+  if [[ -e /sys/kernel/security/apparmor ]] &&
+    [[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y ]]; then
+    skip "AppArmor is enabled here (conformance/systemd/docker.bats runs docker-default on such a host)"
+  fi
+  nucleus_only  # runc 1.1.5 only fails at the write: "apparmor failed to apply profile: ..."
+  update_config '.process.apparmorProfile = "docker-default"'
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains 'process.apparmorProfile \"docker-default\" is set but AppArmor is not enabled on this host'
+  run rt state "$ID"
+  expect_status 1
+  # exec: the same check, in the runtime
+  update_config 'del(.process.apparmorProfile)'
+  set_cmd 'sleep 1000'
+  rt run -d --bundle "$BUNDLE" "$ID"
+  run rt exec --apparmor docker-default "$ID" true
+  expect_status 255  # exec's failures, as runc's
+  expect_output_contains 'process.apparmorProfile \"docker-default\" is set but AppArmor is not enabled on this host'
+}

@@ -101,6 +101,11 @@ UniqueFd request_mount_source(Context& ctx, size_t index);
 // rlimits, oom, sched, ioprio, personality. allowed_cpus: the container's
 // linux.resources.cpu.cpus is set (a scheduler refused then gets runc's explanation).
 void apply_process_attrs(const oci::Process& proc, bool allowed_cpus = false);
+// In the runtime, on the host's mounts (the init and exec'd processes no longer see
+// /sys/kernel/security or /sys/fs/selinux): a process.apparmorProfile or selinuxLabel needs that
+// LSM enabled on the host; else a clear error naming the field.
+void check_security_labels(const oci::Process& proc);
+bool apparmor_enabled();  // runc's test: securityfs has apparmor and the module is enabled
 // linux.resources.cpu.cpus is set in the container's config.
 bool has_allowed_cpus(const oci::Linux& linux);
 // "0-3,7" -> the CPU or node numbers; Error naming `field` when malformed.

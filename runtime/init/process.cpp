@@ -292,19 +292,36 @@ void apply_process_attrs(const oci::Process& proc, bool allowed_cpus) {
                   IOPRIO_PRIO_VALUE(cls, proc.io_priority->priority)) < 0)
       throw_sys("ioprio_set (process.ioPriority)");
   }
+  // Whether the host has the LSM was checked by the runtime (check_security_labels): here, in
+  // the container's mount namespace, /sys/kernel/security is not mounted.
   if (!proc.apparmor_profile.empty()) {
-    if (!path_exists("/sys/kernel/security/apparmor"))
-      throw Error("process.apparmorProfile \"" + proc.apparmor_profile +
-                  "\" is set but AppArmor is not enabled on this host");
-    write_private_proc(proc_self() + "/attr/apparmor/exec", "exec " + proc.apparmor_profile,
-                       "process.apparmorProfile");
+    // The LSM's own file where the kernel has it (5.8+), the shared one before (runc's order).
+    std::string attr = proc_self() + "/attr/apparmor/exec";
+    if (!path_exists(attr)) attr = proc_self() + "/attr/exec";
+    write_private_proc(attr, "exec " + proc.apparmor_profile, "process.apparmorProfile");
   }
-  if (!proc.selinux_label.empty()) {
-    if (!path_exists("/sys/fs/selinux/enforce"))
-      throw Error("process.selinuxLabel \"" + proc.selinux_label +
-                  "\" is set but SELinux is not enabled on this host");
+  if (!proc.selinux_label.empty())
     write_private_proc(proc_self() + "/attr/exec", proc.selinux_label, "process.selinuxLabel");
-  }
+}
+
+bool apparmor_enabled() {
+  // runc's apparmor.isEnabled: securityfs shows AppArmor and the module says it is enabled.
+  if (!path_exists("/sys/kernel/security/apparmor")) return false;
+  int fd = ::open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char c = 0;
+  ssize_t n = ::read(fd, &c, 1);
+  ::close(fd);
+  return n == 1 && c == 'Y';
+}
+
+void check_security_labels(const oci::Process& proc) {
+  if (!proc.apparmor_profile.empty() && !apparmor_enabled())
+    throw Error("process.apparmorProfile \"" + proc.apparmor_profile +
+                "\" is set but AppArmor is not enabled on this host");
+  if (!proc.selinux_label.empty() && !path_exists("/sys/fs/selinux/enforce"))
+    throw Error("process.selinuxLabel \"" + proc.selinux_label +
+                "\" is set but SELinux is not enabled on this host");
 }
 
 // "0-3,7" -> the CPU or node numbers.
