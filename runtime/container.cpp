@@ -40,7 +40,6 @@
 #include "util/socket.hpp"
 
 namespace nucleus {
-namespace {
 
 std::string resolve_rootfs(const std::string& bundle, const std::string& path) {
   std::string p = path.empty() || path[0] != '/' ? bundle + "/" + path : path;
@@ -54,6 +53,8 @@ std::string resolve_rootfs(const std::string& bundle, const std::string& path) {
     throw Error("rootfs (" + p + ") is not a directory", ENOTDIR);
   return real;
 }
+
+namespace {
 
 // Everything a failed create must undo, undone in reverse order unless commit() was called.
 class CreateTransaction {
@@ -107,6 +108,8 @@ class CreateTransaction {
   bool committed_ = false;
 };
 
+}  // namespace
+
 // The device rules a container gets: the config's, then the devices every container needs
 // (runc's AllowedDevices: mknod of any node, null, zero, full, random, urandom, tty, pts, ptmx,
 // tun). The device cgroup starts from "deny all", so a config without rules gets exactly these.
@@ -125,15 +128,21 @@ oci::Resources with_default_devices(const std::optional<oci::Resources>& in) {
   return r;
 }
 
+namespace {
+
 std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
   return "exit status " + std::to_string(WEXITSTATUS(status));
 }
 
+}  // namespace
+
 cgroups::Layout& host_layout() {
   static cgroups::Layout layout = cgroups::Layout::detect();
   return layout;
 }
+
+namespace {
 
 bool is_frozen(const ContainerRecord& rec) {
   if (rec.cgroup.empty()) return false;

@@ -89,3 +89,13 @@ struct ContainerStats {
 };
 ContainerStats container_stats(const GlobalOptions& g, const std::string& id);
 }  // namespace nucleus
+
+namespace nucleus {
+// Shared by create and restore (runtime/checkpoint.cpp).
+// The bundle's root.path made absolute and resolved; "rootfs (P) does not exist" when missing.
+std::string resolve_rootfs(const std::string& bundle, const std::string& path);
+// The config's device rules plus the ones every container gets (runc's AllowedDevices).
+oci::Resources with_default_devices(const std::optional<oci::Resources>& in);
+// The host's cgroup hierarchies, detected once.
+cgroups::Layout& host_layout();
+}  // namespace nucleus

@@ -44,7 +44,9 @@ const char* kUsage =
     "  resume   thaw a paused container\n"
     "  spec     write a default config.json\n"
     "  seccomp  seccomp tools: generate a profile from traces\n"
-    "  features what this build and host support (runtime-spec features.md)\n\n"
+    "  features what this build and host support (runtime-spec features.md)\n"
+    "  checkpoint checkpoint a running container (CRIU)\n"
+    "  restore  restore a container from a previous checkpoint (CRIU)\n\n"
     "global options:\n"
     "  --root DIR           state directory (default /run/nucleus-oci)\n"
     "  --log FILE           log file (default stderr)\n"
@@ -94,7 +96,9 @@ int main(int argc, char** argv) {
        {"features", nucleus::cli::cmd_features},
        {"update", nucleus::cli::cmd_update},
        {"events", nucleus::cli::cmd_events},
-       {"seccomp", nucleus::cli::cmd_seccomp}};
+       {"seccomp", nucleus::cli::cmd_seccomp},
+       {"checkpoint", nucleus::cli::cmd_checkpoint},
+       {"restore", nucleus::cli::cmd_restore}};
 
   std::string command;
   try {

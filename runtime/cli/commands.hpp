@@ -27,6 +27,8 @@ int cmd_features(const GlobalOptions& g, const Args& args);
 int cmd_update(const GlobalOptions& g, const Args& args);
 int cmd_events(const GlobalOptions& g, const Args& args);
 int cmd_seccomp(const GlobalOptions& g, const Args& args);
+int cmd_checkpoint(const GlobalOptions& g, const Args& args);
+int cmd_restore(const GlobalOptions& g, const Args& args);
 
 // Absolute form of a path given on the command line (relative to the cwd).
 std::string absolute(const std::string& path);

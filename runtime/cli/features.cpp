@@ -9,6 +9,7 @@
 #include "oci/features.hpp"
 #include "oci/landlock.hpp"
 #include "oci/state.hpp"
+#include "runtime/checkpoint.hpp"
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
 #include "runtime/init/landlock.hpp"
@@ -70,6 +71,12 @@ int cmd_features(const GlobalOptions& g, const Args& args) {
   f.annotations[std::string(oci::kLandlockAnnotation)] =
       "JSON: Landlock filesystem rules applied before exec "
       "({\"abi\":N,\"bestEffort\":false,\"rules\":[{\"paths\":[...],\"access\":[...]}]})";
+  // checkpoint/restore: the criu binary found in $PATH and its version (asked over `criu swrk`),
+  // or why there is none; and the annotation that picks CRIU's configuration file (runc's).
+  f.annotations["org.nucleus.checkpoint"] = checkpoint_support();
+  f.annotations["org.criu.config"] =
+      "FILE: CRIU configuration file for checkpoint/restore (default /etc/criu/runc.conf; "
+      "empty: none)";
   std::string out = oci::features_to_json(f);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
