@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -176,9 +177,16 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   // Join what the container's init has, user first and mount last.
   std::vector<init::NamespaceJoin> joins;
   std::string base = "/proc/" + std::to_string(rec.init.pid) + "/ns/";
+  // A restored container's init may be in a time namespace CRIU made (runc adds it to its
+  // config after a restore): joined too, so that the process sees the init's clocks.
+  auto other_time_ns = [&] {
+    struct stat a, b;
+    return ::stat((base + "time").c_str(), &a) == 0 && ::stat("/proc/self/ns/time", &b) == 0 &&
+           (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+  };
   for (const auto& type : init::namespace_types()) {
-    if (!cfg.linux->find_namespace(type)) continue;
     const int flag = init::namespace_flag(type);
+    if (!cfg.linux->find_namespace(type) && !(flag == CLONE_NEWTIME && other_time_ns())) continue;
     int fd = ::open((base + init::proc_ns_name(flag)).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw_sys("open the container's " + type + " namespace");
     joins.push_back({flag, type, UniqueFd(fd)});
