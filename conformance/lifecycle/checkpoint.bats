@@ -127,3 +127,15 @@ load ../helpers/common
   v=$(jq -r '.annotations["org.nucleus.checkpoint"]' <<<"$output")
   [[ $v == "criu $want"* ]] || fail "org.nucleus.checkpoint is [$v], criu --version says $want"
 }
+
+@test "stdio that is the host's /dev/null becomes the container's /dev/null (runc's reOpenDevNull: CRIU can dump it)" {
+  set_args sleep 100
+  # rt gives a detached container stdin from the host's /dev/null (as Podman does)
+  rt run -d --bundle "$BUNDLE" "$ID"
+  pid=$(pid_of "$ID")
+  mnt=$(awk '$1 == "mnt_id:" {print $2}' "/proc/$pid/fdinfo/0")
+  expect_eq "$(readlink "/proc/$pid/fd/0")" /dev/null "fd 0"
+  # the file's mount is one of the container's, not the host's /dev
+  awk -v m="$mnt" '$1 == m {found = 1} END {exit !found}' "/proc/$pid/mountinfo" ||
+    fail "fd 0 is /dev/null on mount $mnt, which is not in the container's mount namespace"
+}

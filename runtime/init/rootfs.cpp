@@ -661,6 +661,42 @@ void write_sysctl(const std::string& key, const std::string& value) {
   write_private_proc("sys/" + rel, value, "linux.sysctl[\"" + key + "\"]");
 }
 
+// runc's needsSetupDev: the runtime makes /dev unless a bind mount provides it.
+bool sets_up_dev(const oci::Config& cfg) {
+  for (const auto& m : cfg.mounts) {
+    bool bind = m.type == "bind";
+    for (const auto& o : m.options) bind = bind || o == "bind" || o == "rbind";
+    if (bind && clean_path(m.destination) == "/dev") return false;
+  }
+  return true;
+}
+
+bool is_dev_null(const struct stat& st) {
+  return S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+}
+
+// runc's reOpenDevNull: a stdio fd that is /dev/null (the host's, as an engine passes it for a
+// container without stdin) becomes the container's own /dev/null. Then nothing of the process
+// points outside its mounts: CRIU cannot dump a file on a mount the container does not have
+// ("Can't lookup mount=N for fd=0 path=/dev/null", Podman's checkpoint).
+void reopen_dev_null() {
+  UniqueFd null = open_fd("/dev/null", O_RDWR | O_CLOEXEC);
+  struct stat st;
+  if (::fstat(null.get(), &st) < 0) throw_sys("fstat /dev/null");
+  if (!is_dev_null(st))
+    throw Error(
+        "error reopening /dev/null inside container: can't reopen /dev/null: container's "
+        "/dev/null is invalid");
+  for (int fd = 0; fd < 3; ++fd) {
+    if (::fstat(fd, &st) < 0) {
+      if (errno == EBADF) continue;
+      throw_sys("fstat fd " + std::to_string(fd));
+    }
+    if (is_dev_null(st) && ::dup3(null.get(), fd, 0) < 0)
+      throw_sys("dup3 /dev/null to fd " + std::to_string(fd));
+  }
+}
+
 }  // namespace
 
 void finish_rootfs(Context& ctx) {
@@ -671,6 +707,7 @@ void finish_rootfs(Context& ctx) {
     unsigned long p = propagation_flags(linux.rootfs_propagation);
     if (p) do_mount("", "/", nullptr, p, "", "set rootfs propagation " + linux.rootfs_propagation);
   }
+  if (sets_up_dev(cfg)) reopen_dev_null();
   for (const auto& [k, v] : linux.sysctl) write_sysctl(k, v);
   if (!cfg.hostname.empty() && ::sethostname(cfg.hostname.data(), cfg.hostname.size()) < 0)
     throw_sys("sethostname " + cfg.hostname);
