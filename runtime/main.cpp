@@ -25,8 +25,9 @@ using nucleus::cli::Args;
 
 namespace {
 
+// The top-level help after its NAME lines (usage_text()).
 const char* kUsage =
-    "nucleus-oci: an OCI container runtime (runc's command line)\n\n"
+    "nucleus-oci is an OCI container runtime with runc's command line.\n\n"
     "usage: nucleus-oci [global options] command [command options] [arguments...]\n\n"
     "commands:\n"
     "  create   create a container from a bundle\n"
@@ -54,6 +55,13 @@ const char* kUsage =
     "  --rootless VALUE     true, false or auto\n"
     "  --version, -v        print the version\n";
 
+// runc's (urfave/cli) first lines, "NAME:" and "NAME - Open Container Initiative runtime", with
+// the name this binary was run by.
+std::string usage_text() {
+  return "NAME:\n   " + nucleus::cli::program_name() + " - Open Container Initiative runtime\n\n" +
+         kUsage;
+}
+
 void print_version() {
   const scmp_version* v = seccomp_version();
   std::printf("nucleus-oci version %s\nspec: %s\nlibseccomp: %u.%u.%u\n", NUCLEUS_VERSION,
@@ -66,6 +74,7 @@ int main(int argc, char** argv) {
   // The container init, exec'd by create from the sealed binary (runtime/init/handoff.hpp).
   if (argc == 3 && std::strcmp(argv[1], "init") == 0) nucleus::init::run_from_handoff(argv[2]);
   nucleus::remember_argv(argv);
+  nucleus::cli::set_program_name(argv[0]);
   std::vector<std::string> all(argv + 1, argv + argc);
   nucleus::GlobalOptions g;
   po::options_description globals("global options");
@@ -97,8 +106,9 @@ int main(int argc, char** argv) {
        {"seccomp", nucleus::cli::cmd_seccomp}};
 
   std::string command;
+  const std::string usage = usage_text();
   try {
-    nucleus::cli::Parsed p = nucleus::cli::parse(all, globals, true, kUsage);
+    nucleus::cli::Parsed p = nucleus::cli::parse(all, globals, true, usage.c_str());
     nucleus::log::init(g.log, g.log_format == "json", g.debug);
     if (g.log_format != "text" && g.log_format != "json")
       throw nucleus::Error("invalid log-format \"" + g.log_format + "\" (text or json)");
@@ -107,7 +117,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (p.positionals.empty() || p.vm["help"].as<bool>()) {
-      std::fputs(kUsage, p.positionals.empty() && !p.vm["help"].as<bool>() ? stderr : stdout);
+      std::fputs(usage.c_str(),
+                 p.positionals.empty() && !p.vm["help"].as<bool>() ? stderr : stdout);
       return p.vm["help"].as<bool>() ? 0 : 1;
     }
     command = p.positionals[0];
@@ -119,7 +130,7 @@ int main(int argc, char** argv) {
     } else if (command == "help" && !rest.empty()) {
       throw nucleus::Error("No help topic for '" + rest[0] + "'");  // runc's (urfave/cli) words
     } else if (command == "help") {
-      std::fputs(kUsage, stdout);
+      std::fputs(usage.c_str(), stdout);
       return 0;
     }
     auto it = commands.find(command);
