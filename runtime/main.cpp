@@ -13,6 +13,7 @@
 #include "runtime/cli/commands.hpp"
 #include "runtime/init/handoff.hpp"
 #include "runtime/log.hpp"
+#include "runtime/rootless.hpp"
 #include "runtime/sealed_exe.hpp"
 #include "util/error.hpp"
 
@@ -47,12 +48,14 @@ const char* kUsage =
     "  seccomp  seccomp tools: generate a profile from traces\n"
     "  features what this build and host support (runtime-spec features.md)\n\n"
     "global options:\n"
-    "  --root DIR           state directory (default /run/nucleus-oci)\n"
+    "  --root DIR           state directory (default /run/nucleus-oci; for a non-root user\n"
+    "                       $XDG_RUNTIME_DIR/nucleus-oci)\n"
     "  --log FILE           log file (default stderr)\n"
     "  --log-format FORMAT  text or json\n"
     "  --debug              debug logging\n"
     "  --systemd-cgroup     use the systemd cgroup driver\n"
-    "  --rootless VALUE     true, false or auto\n"
+    "  --rootless VALUE     rootless cgroups: true, false or auto (auto: true for a\n"
+    "                       non-root user or root in a user namespace)\n"
     "  --version, -v        print the version\n";
 
 // runc's (urfave/cli) first lines, "NAME:" and "NAME - Open Container Initiative runtime", with
@@ -77,6 +80,9 @@ int main(int argc, char** argv) {
   nucleus::cli::set_program_name(argv[0]);
   std::vector<std::string> all(argv + 1, argv + argc);
   nucleus::GlobalOptions g;
+  // runc's default root: $XDG_RUNTIME_DIR/nucleus-oci for a non-root caller (runtime/rootless.hpp).
+  bool xdg_root = false;
+  g.root = nucleus::rootless::default_root(&xdg_root);
   po::options_description globals("global options");
   globals.add_options()("root", po::value<std::string>(&g.root)->default_value(g.root), "")(
       "log", po::value<std::string>(&g.log)->default_value(""), "")(
@@ -141,6 +147,8 @@ int main(int argc, char** argv) {
       throw nucleus::Error("unknown command \"" + command + "\"");
     }
     if (!g.root.empty() && g.root[0] != '/') g.root = nucleus::cli::absolute(g.root);
+    // As runc's Before: a default root under $XDG_RUNTIME_DIR is made (0700, sticky) first.
+    if (xdg_root && p.vm["root"].defaulted()) nucleus::rootless::prepare_xdg_root(g.root);
     // exec puts its process into the container from a sealed view of the binary; create and
     // run exec their init from one (runtime/init/handoff.hpp).
     if (command == "exec" && std::find(rest.begin(), rest.end(), "--help") == rest.end() &&
