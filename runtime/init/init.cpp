@@ -136,13 +136,14 @@ void send_to_listener(Context& ctx, int notify_fd) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     // Not dumpable until exec: other processes in the container cannot open our /proc files
     // (and /proc/self/exe, the runtime binary, with them).
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!ctx.dumpable_until_go) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     sanitize_fds(ctx);
     for (;;) {  // a network namespace to join and prepared mount trees, then Go
       SyncMsg m;
       if (!ctx.sync.recv(m)) throw Error("waiting for the runtime: it exited");
       if (m.type == SyncType::Error) throw Error(m.payload);
       if (m.type == SyncType::Go) {
+        if (ctx.dumpable_until_go) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         take_state(ctx, m.payload);
         break;
       }

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include "cgroups/manager.hpp"
 
 #include "runtime/idmap.hpp"
 #include "runtime/init/bind_flags.hpp"
@@ -90,6 +91,18 @@ void bind_cgroup(int rootfd, const std::string& dir, int target, const std::stri
   bind_remount(fd_path(again.get()), flags, dest);
 }
 
+// The directory of a hierarchy bound without a cgroup namespace: the container's cgroup there, or,
+// where it has none (rootless: a hierarchy the runtime could not write to was left out), the
+// cgroup the init is in, as runc binds its own (getCgroupMounts).
+std::string cgroup_to_bind(const Context& ctx, const std::string& mount) {
+  std::string dir = mount + ctx.cgroup_path;
+  if (path_exists(dir)) return dir;
+  cgroups::Layout layout = cgroups::Layout::detect();
+  auto it = layout.own.find(mount);
+  std::string own = it == layout.own.end() ? "/" : it->second;
+  return own == "/" ? mount : mount + own;
+}
+
 void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOptions& o,
                   const std::string& dest) {
   bool cgroupns = ctx.unshare_flags & CLONE_NEWCGROUP;
@@ -101,7 +114,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup2", fd_path(d.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
                "mount cgroup2 on " + dest);
     } else {
-      bind_cgroup(rootfd, ctx.cgroup_v2 + ctx.cgroup_path, d.get(), dest,
+      bind_cgroup(rootfd, cgroup_to_bind(ctx, ctx.cgroup_v2), d.get(), dest,
                   base | (o.flags & MS_RDONLY));
     }
     return;
@@ -130,7 +143,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup", fd_path(s.get()), "cgroup", base | (o.flags & MS_RDONLY),
                named ? "none," + opts : opts, "mount cgroup " + opts + " on " + sub);
     } else {
-      bind_cgroup(rootfd, mp + ctx.cgroup_path, s.get(), sub, base | (o.flags & MS_RDONLY));
+      bind_cgroup(rootfd, cgroup_to_bind(ctx, mp), s.get(), sub, base | (o.flags & MS_RDONLY));
     }
     // Co-mounted controllers ("cpu,cpuacct") get a symlink per controller.
     if (name.find(',') != std::string::npos)
@@ -143,7 +156,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup2", fd_path(s.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
                "mount cgroup2 on " + sub);
     else
-      bind_cgroup(rootfd, ctx.cgroup_v2 + ctx.cgroup_path, s.get(), sub,
+      bind_cgroup(rootfd, cgroup_to_bind(ctx, ctx.cgroup_v2), s.get(), sub,
                   base | (o.flags & MS_RDONLY));
   }
   if (o.flags & MS_RDONLY) {
