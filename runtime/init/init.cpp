@@ -219,7 +219,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
     // not allow the landlock syscalls.
     auto confine = [&] {
       landlock::restrict_self(ctx.landlock_ruleset);
-      if (ctx.trace_sock) init_start_trace(ctx.trace_sock.get());
+      if (ctx.trace_sock) init_start_trace(ctx.trace_sock.get(), ctx.dumpable_until_go);
       if (ctx.seccomp) {
         UniqueFd notify = ctx.seccomp->load();
         if (notify && ctx.seccomp_listener) send_to_listener(ctx, notify.get());
