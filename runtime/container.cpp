@@ -502,10 +502,20 @@ void Creation::spawn_init() {
   // forever for the missing one (that init makes its own, while the runtime makes the cgroups).
   if (!runtime_sealed_ && (ctx_.unshare_flags & CLONE_NEWNET) && !linux.find_namespace("user"))
     netns_.start();
+  // A non-root runtime joining a user and a pid namespace by path: it may setns the pid
+  // namespace only from inside that user namespace; a helper joins both and clones the init
+  // (init::clone_in_user_namespace), as for exec.
+  const init::NamespaceJoin* user_join = nullptr;
+  const init::NamespaceJoin* pid_join = nullptr;
+  for (const auto& j : ctx_.joins) {
+    if (j.clone_flag == CLONE_NEWUSER) user_join = &j;
+    if (j.clone_flag == CLONE_NEWPID) pid_join = &j;
+  }
+  const bool pid_via_userns = ::geteuid() != 0 && user_join && pid_join;
   // Joining an existing pid namespace: only the children of a process enter it.
   UniqueFd own_pidns;
   for (const auto& j : ctx_.joins) {
-    if (j.clone_flag != CLONE_NEWPID) continue;
+    if (j.clone_flag != CLONE_NEWPID || pid_via_userns) continue;
     own_pidns = open_fd("/proc/self/ns/pid", O_RDONLY);
     if (::setns(j.fd.get(), CLONE_NEWPID) < 0)
       throw_sys("join pid namespace " + linux.find_namespace("pid")->path);
@@ -522,10 +532,9 @@ void Creation::spawn_init() {
   const auto flags = static_cast<unsigned long>(ctx_.clone_flags);
   long pid;
   if (joins_user_with_new_pid(linux)) {  // runtime_sealed too (seal_runtime_if_needed)
-    auto user =
-        std::find_if(ctx_.joins.begin(), ctx_.joins.end(),
-                     [](const init::NamespaceJoin& j) { return j.clone_flag == CLONE_NEWUSER; });
-    pid = init::clone_in_user_namespace(flags, ctx_.joins, user->fd.get());
+    pid = init::clone_in_user_namespace(flags, ctx_.joins, user_join->fd.get());
+  } else if (pid_via_userns) {  // runtime_sealed too: the pid namespace is joined
+    pid = init::clone_in_user_namespace(flags, ctx_.joins, user_join->fd.get(), pid_join->fd.get());
   } else
     pid = init_exec ? fast_.spawn(flags, &init::InitExec::child_entry, &*init_exec)
                     : fast_.clone(flags);
