@@ -68,8 +68,11 @@ teardown() {
   jq --arg u "/proc/$apid/ns/user" --arg p "/proc/$apid/ns/pid" '
       .linux.namespaces = [.linux.namespaces[] | if .type == "user" then .path = $u
                            elif .type == "pid" then .path = $p else . end]
-      | del(.linux.uidMappings, .linux.gidMappings) | .process.args = ["true"]' \
-    "$b/config.json" > "$b/c.json"
+      | .process.args = ["true"]
+      # runc 1.1 wants the mappings even for a joined user namespace; nucleus-oci (and runc
+      # 1.3) refuse them there
+      | if $runc then . else del(.linux.uidMappings, .linux.gidMappings) end' \
+    --argjson runc "$(is_runc && echo true || echo false)" "$b/config.json" > "$b/c.json"
   chown "$RL_USER:$RL_USER" "$b/c.json"
   mv "$b/c.json" "$b/config.json"
   run urt create --bundle "$b" "${ID}b"
