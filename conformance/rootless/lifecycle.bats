@@ -177,3 +177,21 @@ load rootless
   expect_status 0
   expect_eq "$(tr '\n' ' ' <<<"$output")" "lo UP " "interfaces and lo's state"
 }
+
+@test "rootless: what needs a privilege the user lacks fails saying what, nothing left" {
+  uargs true
+  ucfg '.process.oomScoreAdj = -500'
+  run urt run --bundle "$UBUNDLE" "$ID"
+  expect_failure
+  expect_output_contains "oom_score_adj"
+  is_runc || expect_output_contains "process.oomScoreAdj" "permission denied"
+  ucfg 'del(.process.oomScoreAdj) | .process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 99999999, "soft": 1024}]'
+  run urt run --bundle "$UBUNDLE" "$ID"
+  expect_failure
+  is_runc || expect_output_contains "RLIMIT_NOFILE" "operation not permitted"
+  ucfg 'del(.process.rlimits) | .mounts += [{"destination": "/t", "type": "tmpfs", "source": "tmpfs", "options": ["uid=5"]}]'
+  run urt run --bundle "$UBUNDLE" "$ID"
+  expect_failure
+  expect_output_contains "uid=" "mount option" "rootless container"  # runc 1.3.6's words are ours
+  [[ -z $(ls -A "$(user_root)" 2>/dev/null) ]] || fail "state left: $(ls -A "$(user_root)")"
+}

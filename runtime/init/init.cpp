@@ -163,8 +163,14 @@ void send_to_listener(Context& ctx, int notify_fd) {
     const bool has_process = ctx.config->process.has_value();
     const oci::Process& proc = has_process ? *ctx.config->process : kNone;
     setup_namespaces(ctx);
-    if (proc.oom_score_adj)
-      write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+    if (proc.oom_score_adj) {
+      try {
+        write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+      } catch (const Error& e) {
+        // Rootless: lowering it needs CAP_SYS_RESOURCE on the host.
+        throw Error(std::string("process.oomScoreAdj: ") + e.what(), e.code());
+      }
+    }
     if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
     setup_rootfs(ctx);
     wait_for_runtime_hooks(ctx);
