@@ -195,3 +195,16 @@ load rootless
   expect_output_contains "uid=" "mount option" "rootless container"  # runc 1.3.6's words are ours
   [[ -z $(ls -A "$(user_root)" 2>/dev/null) ]] || fail "state left: $(ls -A "$(user_root)")"
 }
+
+@test "rootless: the runtime as root of a user namespace of its own (rootless Podman's way), config without one" {
+  nucleus_only  # runc 1.1 fails on sysfs without a network namespace there
+  # Podman runs the runtime inside its own user namespace (root there) and the config has no
+  # user namespace: nodes cannot be made (mknod), the host's are bound; cgroups are rootless.
+  ucfg '.linux.namespaces |= map(select(.type != "user" and .type != "network"))
+      | del(.linux.uidMappings, .linux.gidMappings)
+      | .mounts |= map(if .destination == "/dev/pts" then .options |= map(select(. != "gid=5")) else . end)'
+  uargs sh -c 'ls -l /dev/null | cut -c1; id -u'
+  run as_user "$RL_USER" unshare -r "$RUNTIME" run --bundle "$UBUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(tr '\n' ' ' <<<"$output")" "c 0 " "/dev/null's type, uid"
+}

@@ -27,6 +27,7 @@
 #include "runtime/init/mount_options.hpp"
 #include "runtime/init/no_pivot.hpp"
 #include "runtime/init/procfs.hpp"
+#include "runtime/rootless.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/mount_api.hpp"
@@ -40,7 +41,9 @@ bool in_user_namespace(const Context& ctx) {
   for (const auto& j : ctx.joins)
     if (j.clone_flag == CLONE_NEWUSER) return true;
   const oci::Namespace* ns = ctx.config->linux->find_namespace("user");
-  return ns != nullptr;
+  // A runtime that runs in a user namespace already (rootless Podman's: the config has none of
+  // its own) cannot mknod either: runc's userns.RunningInUserNS().
+  return ns != nullptr || rootless::in_user_namespace();
 }
 
 void do_mount(const std::string& src, const std::string& target, const char* type,
