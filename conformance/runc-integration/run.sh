@@ -246,6 +246,9 @@ for file in "${FILES[@]}"; do
   mkdir -p -m 0755 "$tdir"
   RAN_FILES[$file]=1
   sidfile=$tdir/bats.sid
+  # checkpoint.bats writes /etc/criu/default.conf ("log-file=...") and leaves it when a test
+  # fails; while it exists every criu run drops a log file in its working directory.
+  criu_conf_before=$([[ -e /etc/criu/default.conf ]] && echo 1 || echo 0)
   CUR_SIDFILE=$sidfile
   # The suite wants a tty: script(1) gives the bats run one. bats becomes the session leader, so
   # its session id is its pid (written before exec). GIT_ALLOW_PROTOCOL=file keeps "spec
@@ -290,6 +293,7 @@ for file in "${FILES[@]}"; do
   delete_leftover_containers "$tdir" "$log"
   remove_test_cgroups "$log"
   unmount_under "$tdir"
+  ((criu_conf_before)) || rm -f /etc/criu/default.conf
   rm -rf --one-file-system "$tdir" 2>/dev/null
   [[ -s $log.stderr ]] || rm -f "$log.stderr"
 
