@@ -16,10 +16,21 @@ void sleep_ms(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
+// Rootless: why the container has no freezer of its own ("" when that is not the reason).
+std::string rootless_no_freezer(const FsManager& m) {
+  if (!m.rootless() || m.unwritable().empty()) return "";
+  const auto& v1 = m.layout().v1;
+  std::string mount = v1.count("freezer") ? v1.at("freezer") : m.layout().v2;
+  std::string why = m.unusable_reason(mount);
+  return why.empty() ? "" : "the container has no cgroup freezer: " + why;
+}
+
 std::string v2_freezer(const FsManager& m) {
   std::string d = m.v2_dir();
-  if (d.empty() || !path_exists(d + "/cgroup.freeze"))
+  if (d.empty() || !path_exists(d + "/cgroup.freeze")) {
+    if (std::string why = rootless_no_freezer(m); !why.empty()) throw Error(why);
     throw Error("no cgroup freezer on this host (neither a v1 freezer nor cgroup.freeze)");
+  }
   return d;
 }
 

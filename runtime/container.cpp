@@ -1,7 +1,9 @@
 #include "runtime/container.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <map>
 #include <memory>
 
 #include "cgroups/manager.hpp"
@@ -29,6 +32,7 @@
 #include "runtime/init/namespaces.hpp"
 #include "runtime/init/seccomp_agent.hpp"
 #include "runtime/log.hpp"
+#include "runtime/rootless.hpp"
 #include "runtime/sealed_exe.hpp"
 #include "runtime/sync.hpp"
 #include "runtime/tracer.hpp"
@@ -252,51 +256,6 @@ bool joins_user_with_new_pid(const oci::Linux& linux) {
   return user && !user->path.empty() && pid && pid->path.empty();
 }
 
-// A new pid namespace belongs to the user namespace of the process that makes it. With a user
-// namespace joined by path, that must be the joined one (else the init, root there, could not
-// mount /proc for its pid namespace): a helper joins it and clones the init (CLONE_PARENT: the
-// init is still this process's child), as runc's nsexec does in its stage 1. Returns like
-// clone: 0 in the init, its pid here, -1 with errno. The helper makes no cgroup attach
-// (FastAttach): the runtime attaches the init the classic way.
-long clone_in_user_namespace(unsigned long flags, const std::vector<init::NamespaceJoin>& joins,
-                             int userns_fd) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) < 0) return -1;
-  UniqueFd rd(p[0]), wr(p[1]);
-  long helper = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0);
-  if (helper < 0) return -1;
-  if (helper == 0) {  // the helper: never returns, except as the init
-    long r;
-    // A namespace the user namespace does not own (a network namespace the host made) can
-    // only be joined from here: inside the user namespace, setns is EPERM.
-    init::join_before_user_namespace(joins);
-    if (::setns(userns_fd, CLONE_NEWUSER) < 0) {
-      r = -errno;
-    } else {
-      r = ::syscall(SYS_clone, SIGCHLD | CLONE_PARENT | flags, nullptr, nullptr, nullptr, 0);
-      if (r == 0) return 0;  // the init
-      if (r < 0) r = -errno;
-    }
-    ssize_t n = ::write(wr.get(), &r, sizeof r);
-    ::_exit(n == sizeof r ? 0 : 1);
-  }
-  wr.reset();
-  long r = -EPIPE;
-  ssize_t n;
-  do {
-    n = ::read(rd.get(), &r, sizeof r);
-  } while (n < 0 && errno == EINTR);
-  int status = 0;
-  while (::waitpid(static_cast<pid_t>(helper), &status, 0) < 0 && errno == EINTR) {
-  }
-  if (n != sizeof r) r = -EPIPE;
-  if (r < 0) {
-    errno = static_cast<int>(-r);
-    return -1;
-  }
-  return r;
-}
-
 // The init's next message. A cgroup frozen meanwhile (paused by someone under us) keeps the
 // init from ever answering: that is an error, not a wait forever. Returns false when the init
 // is gone.
@@ -374,6 +333,9 @@ class Creation {
 
  private:
   [[noreturn]] void init_exited();
+  // The limits and the device rules. Rootless, device rules that cannot be applied are skipped
+  // (runc: "not expected to work"); every other limit is an error naming its field.
+  void apply_resources();
   void send_to_init(SyncType type, std::string_view payload = {}, const std::vector<int>& fds = {});
 
   const GlobalOptions& g_;
@@ -384,6 +346,7 @@ class Creation {
   std::string rootfs_;
   bool runtime_sealed_ = false;
   std::unique_ptr<cgroups::Manager> cg_;  // outlives tx_, which may destroy it
+  bool rootless_cgroups_ = false;
   std::optional<CreateTransaction> tx_;
   UniqueFd dir_;
   ContainerRecord rec_;
@@ -417,6 +380,7 @@ void Creation::load_config() {
         "config.json: linux.netDevices: moving network devices is not supported by nucleus-oci");
   check_sysctls(linux);
   if (cfg_.process) init::check_security_labels(*cfg_.process);
+  rootless::check_config(cfg_);  // a non-root caller: runc's rootlessEUIDCheck
   // runc's warning, word for word; the init resolves such a destination against "/".
   for (const auto& m : cfg_.mounts)
     if (m.destination[0] != '/')
@@ -444,6 +408,10 @@ void Creation::make_state_dir() {
   copts.cgroups_path = linux.cgroups_path;
   copts.systemd = g_.systemd_cgroup;
   if (copts.systemd) copts.annotations = cfg_.annotations;
+  // runc's rootless cgroups: hierarchies the caller may not write to are left out, and only a
+  // limit that needs one of them is an error (cgroups::Options::rootless).
+  copts.rootless = rootless_cgroups_ =
+      rootless::use_rootless_cgroups(g_.rootless, g_.systemd_cgroup);
   cg_ = cgroups::make_manager(host_layout(), copts);
   // Before anything is made (runc's check and words): the init would freeze on joining, and
   // create with it.
@@ -496,6 +464,9 @@ void Creation::prepare_init_context() {
   ctx_.preserve_fds = o_.preserve_fds;
   ctx_.no_pivot = o_.no_pivot;
   ctx_.no_new_keyring = o_.no_new_keyring;
+  // Only for a clone of the sealed runtime (a new user namespace always is one).
+  ctx_.dumpable_until_go =
+      runtime_sealed_ && ::geteuid() != 0 && (ctx_.clone_flags & CLONE_NEWUSER);
   // The init gets the fifo itself (O_PATH), never the state directory: it reopens it through
   // procfs when it waits for `start` (runc's rule, CVE-2016-9962 / CVE-2024-21626 class).
   ctx_.exec_fifo = open_fd_at(dir_.get(), "exec.fifo", O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -540,10 +511,20 @@ void Creation::spawn_init() {
   // forever for the missing one (that init makes its own, while the runtime makes the cgroups).
   if (!runtime_sealed_ && (ctx_.unshare_flags & CLONE_NEWNET) && !linux.find_namespace("user"))
     netns_.start();
+  // A non-root runtime joining a user and a pid namespace by path: it may setns the pid
+  // namespace only from inside that user namespace; a helper joins both and clones the init
+  // (init::clone_in_user_namespace), as for exec.
+  const init::NamespaceJoin* user_join = nullptr;
+  const init::NamespaceJoin* pid_join = nullptr;
+  for (const auto& j : ctx_.joins) {
+    if (j.clone_flag == CLONE_NEWUSER) user_join = &j;
+    if (j.clone_flag == CLONE_NEWPID) pid_join = &j;
+  }
+  const bool pid_via_userns = ::geteuid() != 0 && user_join && pid_join;
   // Joining an existing pid namespace: only the children of a process enter it.
   UniqueFd own_pidns;
   for (const auto& j : ctx_.joins) {
-    if (j.clone_flag != CLONE_NEWPID) continue;
+    if (j.clone_flag != CLONE_NEWPID || pid_via_userns) continue;
     own_pidns = open_fd("/proc/self/ns/pid", O_RDONLY);
     if (::setns(j.fd.get(), CLONE_NEWPID) < 0)
       throw_sys("join pid namespace " + linux.find_namespace("pid")->path);
@@ -560,15 +541,14 @@ void Creation::spawn_init() {
   const auto flags = static_cast<unsigned long>(ctx_.clone_flags);
   long pid;
   if (joins_user_with_new_pid(linux)) {  // runtime_sealed too (seal_runtime_if_needed)
-    auto user =
-        std::find_if(ctx_.joins.begin(), ctx_.joins.end(),
-                     [](const init::NamespaceJoin& j) { return j.clone_flag == CLONE_NEWUSER; });
-    pid = clone_in_user_namespace(flags, ctx_.joins, user->fd.get());
+    pid = init::clone_in_user_namespace(flags, ctx_.joins, user_join->fd.get());
+  } else if (pid_via_userns) {  // runtime_sealed too: the pid namespace is joined
+    pid = init::clone_in_user_namespace(flags, ctx_.joins, user_join->fd.get(), pid_join->fd.get());
   } else
     pid = init_exec ? fast_.spawn(flags, &init::InitExec::child_entry, &*init_exec)
                     : fast_.clone(flags);
   if (pid == 0) {  // a clone of this (sealed) runtime is the init
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!ctx_.dumpable_until_go) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     parent_.close();
     crash_point("init-loaded");
@@ -621,7 +601,10 @@ void Creation::hand_off() {
                            cg_->v2_directory());
     rec_.tracer = tracer_.pid;
   }
-  if (ctx_.clone_flags & CLONE_NEWUSER) init::write_id_maps(pid_, *cfg_.linux);
+  if ((ctx_.clone_flags & CLONE_NEWUSER) && ::geteuid() != 0)
+    rootless::write_id_maps(pid_, *cfg_.linux);  // own ids directly, else newuidmap/newgidmap
+  else if (ctx_.clone_flags & CLONE_NEWUSER)
+    init::write_id_maps(pid_, *cfg_.linux);
   rec_.init = ProcessId::of(pid_);
   Store::save(dir_.get(), rec_);
   sources_.emplace(cfg_, o_.bundle, pid_);
@@ -643,7 +626,7 @@ void Creation::join_cgroups() {
     Store::save(dir_.get(), rec_);
   }
   crash_point("cgroup");
-  cg_->apply(with_default_devices(cfg_.linux->resources));
+  apply_resources();
   bool attached = fast_.attached();
   if (attached) {
     std::vector<UniqueFd> tasks;
@@ -677,6 +660,23 @@ void Creation::join_cgroups() {
     parent_.send(SyncType::CgroupJoined);
   } catch (const Error&) {
     // The init is gone: wait_until_ready reports why.
+  }
+}
+
+void Creation::apply_resources() {
+  oci::Resources r = with_default_devices(cfg_.linux->resources);
+  if (!rootless_cgroups_) {
+    cg_->apply(r);
+    return;
+  }
+  oci::Resources devices;
+  devices.devices = std::move(r.devices);
+  r.devices.clear();
+  cg_->apply(r);
+  try {
+    cg_->apply(devices);
+  } catch (const Error& e) {
+    log::debug(std::string("rootless: device rules not applied (") + e.what() + ")");
   }
 }
 
@@ -842,6 +842,77 @@ bool has_private_pid_namespace(int dir) {
   return false;
 }
 
+// The container's processes when its cgroup holds none of them although the init runs
+// (rootless: no hierarchy could be made, the processes stay in the caller's cgroups): every
+// process in the init's pid namespace when it has one of its own, else the init and its
+// descendants. Processes this user may not inspect are not its container's.
+std::vector<pid_t> processes_outside_cgroup(const ContainerRecord& rec, bool private_pidns) {
+  std::vector<pid_t> out;
+  std::string init_ns = "/proc/" + std::to_string(rec.init.pid) + "/ns/pid";
+  struct stat ns;
+  if (private_pidns && ::stat(init_ns.c_str(), &ns) < 0) return out;
+  std::map<pid_t, pid_t> parent;  // pid -> ppid (for the descendants)
+  DIR* d = ::opendir("/proc");
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end) continue;
+    std::string base = std::string("/proc/") + e->d_name;
+    if (private_pidns) {
+      struct stat st;
+      if (::stat((base + "/ns/pid").c_str(), &st) == 0 && st.st_dev == ns.st_dev &&
+          st.st_ino == ns.st_ino)
+        out.push_back(static_cast<pid_t>(pid));
+      continue;
+    }
+    try {
+      std::string stat = read_file(base + "/stat");
+      auto close = stat.rfind(')');
+      if (close == std::string::npos) continue;
+      char state = 0;
+      long ppid = 0;
+      if (std::sscanf(stat.c_str() + close + 1, " %c %ld", &state, &ppid) == 2)
+        parent[static_cast<pid_t>(pid)] = static_cast<pid_t>(ppid);
+    } catch (const Error&) {
+    }
+  }
+  ::closedir(d);
+  if (!private_pidns) {
+    for (const auto& [pid, ppid] : parent) {
+      for (pid_t p = pid; p > 1;) {
+        if (p == rec.init.pid) {
+          out.push_back(pid);
+          break;
+        }
+        auto it = parent.find(p);
+        if (it == parent.end()) break;
+        p = it->second;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The container's processes: its cgroup's, or where that holds none while the init runs
+// (rootless without a cgroup), processes_outside_cgroup.
+std::vector<pid_t> container_processes(int dir, const ContainerRecord& rec,
+                                       const cgroups::Manager* cg) {
+  std::vector<pid_t> pids = cg ? cg->pids() : std::vector<pid_t>{};
+  if (!pids.empty() || !rec.init.alive()) return pids;
+  return processes_outside_cgroup(rec, has_private_pid_namespace(dir));
+}
+
+// Signals every process of a container whose cgroup holds none (container_processes).
+void signal_outside_cgroup(int dir, const ContainerRecord& rec, int signal) {
+  int err = 0;
+  pid_t failed = 0;
+  for (pid_t p : container_processes(dir, rec, nullptr))
+    if (::kill(p, signal) < 0 && errno != ESRCH && !err) err = errno, failed = p;
+  if (err) throw_sys("kill " + std::to_string(failed), err);
+}
+
 }  // namespace
 
 void kill_container(const GlobalOptions& g, const std::string& id, int signal, bool all) {
@@ -852,7 +923,11 @@ void kill_container(const GlobalOptions& g, const std::string& id, int signal, b
   // runc 1.2+: --all (obsolete there) makes a stopped container no error.
   if (all && status == "stopped") return;
   if (all && !rec.cgroup.empty()) {
-    cgroups::open_manager(host_layout(), rec.cgroup)->kill_all(signal);
+    auto cg = cgroups::open_manager(host_layout(), rec.cgroup);
+    if (cg->pids().empty() && rec.init.alive())
+      signal_outside_cgroup(dir.get(), rec, signal);  // rootless, without a cgroup
+    else
+      cg->kill_all(signal);
     return;
   }
   // runc's Container.Signal: without a pid namespace of its own, the init's death does not take
@@ -975,8 +1050,19 @@ std::vector<pid_t> container_pids(const GlobalOptions& g, const std::string& id)
   UniqueFd dir;
   std::string status;
   auto cg = running_cgroup(g, id, dir, status);
-  return cg->pids();
+  return container_processes(dir.get(), Store::load(dir.get(), id), cg.get());
 }
+
+namespace {
+// runc's list: the owner of a container is the owner of its state directory, by name ("#UID"
+// when the uid has none).
+std::string state_dir_owner(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) < 0) return "";
+  if (const passwd* pw = ::getpwuid(st.st_uid)) return pw->pw_name;
+  return "#" + std::to_string(st.st_uid);
+}
+}  // namespace
 
 std::vector<oci::State> list_containers(const GlobalOptions& g) {
   Store store(g.root);
@@ -984,6 +1070,7 @@ std::vector<oci::State> list_containers(const GlobalOptions& g) {
   for (const auto& id : store.list()) {
     try {
       out.push_back(container_state(g, id));
+      out.back().owner = state_dir_owner(store.dir(id));
     } catch (const std::exception& e) {
       log::debug(std::string("list: ") + e.what());
     }

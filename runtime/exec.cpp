@@ -208,16 +208,29 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   SyncChannel parent, child;
   SyncChannel::make_pair(parent, child);
   std::optional<init::InitialAffinity> initial(std::in_place, o.process);
+  // A non-root runtime may join the container's pid namespace only from inside its user
+  // namespace (setns needs CAP_SYS_ADMIN in the caller's own user namespace): a helper joins
+  // both and clones the process, as runc's nsexec stage 1 does.
+  auto find_join = [&](int flag) -> init::NamespaceJoin* {
+    for (auto& j : joins)
+      if (j.clone_flag == flag) return &j;
+    return nullptr;
+  };
+  init::NamespaceJoin* user_join = find_join(CLONE_NEWUSER);
+  init::NamespaceJoin* pid_join = find_join(CLONE_NEWPID);
+  const bool via_userns = ::geteuid() != 0 && user_join && pid_join;
   UniqueFd own_pidns;
-  for (auto& j : joins) {
-    if (j.clone_flag != CLONE_NEWPID) continue;
+  if (pid_join && !via_userns) {
     own_pidns = open_fd("/proc/self/ns/pid", O_RDONLY);
-    if (::setns(j.fd.get(), CLONE_NEWPID) < 0) throw_sys("join the container's pid namespace");
+    if (::setns(pid_join->fd.get(), CLONE_NEWPID) < 0)
+      throw_sys("join the container's pid namespace");
   }
   // As create: the process starts in the v2 cgroup and moves itself into the v1 ones.
   FastAttach fast;
-  if (cg) fast = FastAttach::open(*cg);
-  long pid = fast.clone(0);
+  if (cg && !via_userns) fast = FastAttach::open(*cg);
+  long pid = via_userns
+                 ? init::clone_in_user_namespace(0, joins, user_join->fd.get(), pid_join->fd.get())
+                 : fast.clone(0);
   if (pid == 0) {
     parent.close();
     exec_child(o.process, joins, child, console, pidfd_sock, filter, landlock, o.preserve_fds,

@@ -13,6 +13,7 @@
 #include "runtime/cli/commands.hpp"
 #include "runtime/init/handoff.hpp"
 #include "runtime/log.hpp"
+#include "runtime/rootless.hpp"
 #include "runtime/sealed_exe.hpp"
 #include "util/error.hpp"
 
@@ -25,8 +26,9 @@ using nucleus::cli::Args;
 
 namespace {
 
+// The top-level help after its NAME lines (usage_text()).
 const char* kUsage =
-    "nucleus-oci: an OCI container runtime (runc's command line)\n\n"
+    "nucleus-oci is an OCI container runtime with runc's command line.\n\n"
     "usage: nucleus-oci [global options] command [command options] [arguments...]\n\n"
     "commands:\n"
     "  create   create a container from a bundle\n"
@@ -48,13 +50,22 @@ const char* kUsage =
     "  checkpoint checkpoint a running container (CRIU)\n"
     "  restore  restore a container from a previous checkpoint (CRIU)\n\n"
     "global options:\n"
-    "  --root DIR           state directory (default /run/nucleus-oci)\n"
+    "  --root DIR           state directory (default /run/nucleus-oci; for a non-root user\n"
+    "                       $XDG_RUNTIME_DIR/nucleus-oci)\n"
     "  --log FILE           log file (default stderr)\n"
     "  --log-format FORMAT  text or json\n"
     "  --debug              debug logging\n"
     "  --systemd-cgroup     use the systemd cgroup driver\n"
-    "  --rootless VALUE     true, false or auto\n"
+    "  --rootless VALUE     rootless cgroups: true, false or auto (auto: true for a\n"
+    "                       non-root user or root in a user namespace)\n"
     "  --version, -v        print the version\n";
+
+// runc's (urfave/cli) first lines, "NAME:" and "NAME - Open Container Initiative runtime", with
+// the name this binary was run by.
+std::string usage_text() {
+  return "NAME:\n   " + nucleus::cli::program_name() + " - Open Container Initiative runtime\n\n" +
+         kUsage;
+}
 
 void print_version() {
   const scmp_version* v = seccomp_version();
@@ -68,8 +79,12 @@ int main(int argc, char** argv) {
   // The container init, exec'd by create from the sealed binary (runtime/init/handoff.hpp).
   if (argc == 3 && std::strcmp(argv[1], "init") == 0) nucleus::init::run_from_handoff(argv[2]);
   nucleus::remember_argv(argv);
+  nucleus::cli::set_program_name(argv[0]);
   std::vector<std::string> all(argv + 1, argv + argc);
   nucleus::GlobalOptions g;
+  // runc's default root: $XDG_RUNTIME_DIR/nucleus-oci for a non-root caller (runtime/rootless.hpp).
+  bool xdg_root = false;
+  g.root = nucleus::rootless::default_root(&xdg_root);
   po::options_description globals("global options");
   globals.add_options()("root", po::value<std::string>(&g.root)->default_value(g.root), "")(
       "log", po::value<std::string>(&g.log)->default_value(""), "")(
@@ -101,8 +116,9 @@ int main(int argc, char** argv) {
        {"restore", nucleus::cli::cmd_restore}};
 
   std::string command;
+  const std::string usage = usage_text();
   try {
-    nucleus::cli::Parsed p = nucleus::cli::parse(all, globals, true, kUsage);
+    nucleus::cli::Parsed p = nucleus::cli::parse(all, globals, true, usage.c_str());
     nucleus::log::init(g.log, g.log_format == "json", g.debug);
     if (g.log_format != "text" && g.log_format != "json")
       throw nucleus::Error("invalid log-format \"" + g.log_format + "\" (text or json)");
@@ -111,7 +127,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (p.positionals.empty() || p.vm["help"].as<bool>()) {
-      std::fputs(kUsage, p.positionals.empty() && !p.vm["help"].as<bool>() ? stderr : stdout);
+      std::fputs(usage.c_str(),
+                 p.positionals.empty() && !p.vm["help"].as<bool>() ? stderr : stdout);
       return p.vm["help"].as<bool>() ? 0 : 1;
     }
     command = p.positionals[0];
@@ -123,7 +140,7 @@ int main(int argc, char** argv) {
     } else if (command == "help" && !rest.empty()) {
       throw nucleus::Error("No help topic for '" + rest[0] + "'");  // runc's (urfave/cli) words
     } else if (command == "help") {
-      std::fputs(kUsage, stdout);
+      std::fputs(usage.c_str(), stdout);
       return 0;
     }
     auto it = commands.find(command);
@@ -134,6 +151,8 @@ int main(int argc, char** argv) {
       throw nucleus::Error("unknown command \"" + command + "\"");
     }
     if (!g.root.empty() && g.root[0] != '/') g.root = nucleus::cli::absolute(g.root);
+    // As runc's Before: a default root under $XDG_RUNTIME_DIR is made (0700, sticky) first.
+    if (xdg_root && p.vm["root"].defaulted()) nucleus::rootless::prepare_xdg_root(g.root);
     // exec puts its process into the container from a sealed view of the binary; create and
     // run exec their init from one (runtime/init/handoff.hpp).
     if (command == "exec" && std::find(rest.begin(), rest.end(), "--help") == rest.end() &&

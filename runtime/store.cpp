@@ -186,7 +186,10 @@ void Store::unlock(int dirfd) {
 std::vector<std::string> Store::list() const {
   std::vector<std::string> out;
   DIR* d = ::opendir(root_.c_str());
-  if (!d) return out;
+  // No root yet: no containers. Any other error is reported (runc: another user's root is
+  // "permission denied", not an empty list).
+  if (!d && errno == ENOENT) return out;
+  if (!d) throw_sys("open " + root_);
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
     if (n == "." || n == ".." || e->d_type != DT_DIR) continue;

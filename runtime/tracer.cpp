@@ -148,7 +148,15 @@ seccomp::TraceRecorder record_ebpf(seccomp::EbpfRecorder& ebpf, pid_t init_pid, 
 
 seccomp::TraceRecorder record_notify(pid_t init_pid, int sock) {
   write_all(sock, std::string(1, kUseNotify) + "\n");
-  UniqueFd listener = seccomp::take_listener(init_pid, 10000);
+  UniqueFd listener;
+  try {
+    listener = seccomp::take_listener(init_pid, 10000);
+  } catch (const std::exception&) {
+    // The init waits in its next syscall for an answer nobody will give: it is ended, so that
+    // create or start fails instead of waiting forever.
+    ::kill(init_pid, SIGKILL);
+    throw;
+  }
   ::close(sock);
   seccomp::TraceRecorder rec;
   seccomp::serve_trace(listener.get(), rec);
@@ -262,7 +270,7 @@ std::string tracer_choice(TracerProcess& t, int timeout_ms, std::string* why_not
   throw Error("seccomp tracer exited before choosing a trace mode");
 }
 
-void init_start_trace(int sock) {
+void init_start_trace(int sock, bool dumpable_for_tracer) {
   // A blocking read, bounded by SO_RCVTIMEO: the tracer attaches the eBPF recorder while this
   // read is under way (wait_in_read), so that the init's own waiting is not in the trace.
   timeval tv{10, 0};
@@ -284,6 +292,10 @@ void init_start_trace(int sock) {
   if (answer.empty()) throw Error("seccomp trace: the tracer exited");
   if (answer[0] == kUseEbpf) return;
   if (answer[0] != kUseNotify) throw Error(answer.substr(1));
+  // A non-root runtime's tracer may take the listener (pidfd_getfd) only out of a dumpable
+  // init: without CAP_SYS_PTRACE over the host, a non-dumpable one's fds are out of its reach.
+  // The init runs from the sealed binary; its workload's exec is next.
+  if (dumpable_for_tracer) ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   UniqueFd listener = seccomp::load_trace_filter();
   // The tracer takes its own copy with pidfd_getfd; ours closes on exec (close-on-exec), and
   // every syscall from here on waits for the tracer's answer.

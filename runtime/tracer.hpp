@@ -49,6 +49,8 @@ TracerProcess spawn_tracer(pid_t init_pid, const std::string& output, UniqueFd t
 std::string tracer_choice(TracerProcess& t, int timeout_ms, std::string* why_not);
 // The init's side, right before its exec: announce, wait for the tracer's answer (bounded)
 // and, in notify mode, load the trace filter (the listener goes to the tracer).
-void init_start_trace(int sock);
+// dumpable_for_tracer: a non-root runtime's init, made dumpable first so that its tracer may
+// take the listener.
+void init_start_trace(int sock, bool dumpable_for_tracer = false);
 
 }  // namespace nucleus

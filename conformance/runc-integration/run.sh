@@ -14,6 +14,8 @@
 #   RUNTIME               override the runtime under test: "runc" runs $RUNC_TESTS_DIR/runc (the
 #                         real runc the tree was built with), any other name/path is used as is
 #   RUNC_INT_TIMEOUT      per-file timeout in seconds (default 900; idmap.bats needs ~15 min here)
+#   RUNC_INT_STRAY_GRACE  seconds a file's session may live on after its last test reported
+#                         (default 20; then its stray processes are killed)
 #   RUNC_INT_TEST_TIMEOUT per-test timeout in seconds, bats' BATS_TEST_TIMEOUT (default: none;
 #                         events.bats' bare "wait" also waits for bats' timeout watchdog, so any
 #                         value makes its tests fail by timing out)
@@ -37,6 +39,7 @@ if [[ -z ${RUNC_TESTS_DIR:-} && -d /opt/runc-v1.3.6 ]]; then
 fi
 RUNC_TESTS_DIR=${RUNC_TESTS_DIR:-}
 FILE_TIMEOUT=${RUNC_INT_TIMEOUT:-900}
+STRAY_GRACE=${RUNC_INT_STRAY_GRACE:-20}
 TEST_TIMEOUT=${RUNC_INT_TEST_TIMEOUT:-}
 EXPECTED_FILE=${RUNC_INT_EXPECTED:-}
 INT_DIR=$RUNC_TESTS_DIR/tests/integration
@@ -243,6 +246,9 @@ for file in "${FILES[@]}"; do
   mkdir -p -m 0755 "$tdir"
   RAN_FILES[$file]=1
   sidfile=$tdir/bats.sid
+  # checkpoint.bats writes /etc/criu/default.conf ("log-file=...") and leaves it when a test
+  # fails; while it exists every criu run drops a log file in its working directory.
+  criu_conf_before=$([[ -e /etc/criu/default.conf ]] && echo 1 || echo 0)
   CUR_SIDFILE=$sidfile
   # The suite wants a tty: script(1) gives the bats run one. bats becomes the session leader, so
   # its session id is its pid (written before exec). GIT_ALLOW_PROTOCOL=file keeps "spec
@@ -261,7 +267,24 @@ for file in "${FILES[@]}"; do
       timeout -k 15 "$FILE_TIMEOUT" script -qec "$cmd" /dev/null <&3
     echo $? >"$tdir/rc"
     kill "$hold" 2>/dev/null) </dev/null 2>"$log.stderr" | stdbuf -oL tr -d '\r' >"$tap" &
-  wait $!
+  job=$!
+  # bats exits only when every process holding its output has: a test's stray background
+  # process (a container's sleep, say) kept update.bats waiting 460 s after its last result.
+  # Once every test of the file has reported, the session gets STRAY_GRACE seconds (for
+  # teardown_file), then whatever is left of it is killed.
+  mapfile -t all_names < <(test_names "$INT_DIR/$file")
+  all_at=0 stray_killed=0
+  while kill -0 "$job" 2>/dev/null; do
+    if ((all_at == 0)) && (($(grep -cE '^(not )?ok [0-9]+' "$tap" 2>/dev/null) >= ${#all_names[@]})); then
+      all_at=$SECONDS
+    fi
+    if ((all_at > 0 && SECONDS - all_at >= STRAY_GRACE && !stray_killed)); then
+      kill_session "$(cat "$sidfile" 2>/dev/null)"
+      stray_killed=1
+    fi
+    sleep 1
+  done
+  wait "$job"
   rc=$(cat "$tdir/rc" 2>/dev/null || echo 1)
   dur=$((SECONDS - t0))
   kill_session "$(cat "$sidfile" 2>/dev/null)"
@@ -270,6 +293,7 @@ for file in "${FILES[@]}"; do
   delete_leftover_containers "$tdir" "$log"
   remove_test_cgroups "$log"
   unmount_under "$tdir"
+  ((criu_conf_before)) || rm -f /etc/criu/default.conf
   rm -rf --one-file-system "$tdir" 2>/dev/null
   [[ -s $log.stderr ]] || rm -f "$log.stderr"
 
@@ -290,8 +314,9 @@ for file in "${FILES[@]}"; do
     fi
   done <"$tap"
   note=""
-  mapfile -t all_names < <(test_names "$INT_DIR/$file")
-  if ((rc == 124 || rc == 137)); then
+  if ((stray_killed)); then
+    note="every test reported; the processes still holding bats were killed after ${STRAY_GRACE}s"
+  elif ((rc == 124 || rc == 137)); then
     note="file timed out after ${FILE_TIMEOUT}s"
   elif ((rc != 0 && fail == 0)); then
     note="bats exit status $rc"

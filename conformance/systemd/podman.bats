@@ -36,9 +36,10 @@ teardown_file() {
 }
 
 @test "podman run -d --memory: the libpod scope unit and its memory.max" {
-  run pm run -d --name sd-pm --memory 64m "$IMG" sleep 1000
-  [[ $status -eq 0 ]] || { echo "$output" >&2; false; }
-  id=$output
+  # (the id from stdout only: warnings go to stderr)
+  id=$(pm run -d --name sd-pm --memory 64m "$IMG" sleep 1000 2>"$BATS_TEST_TMPDIR/run.err") ||
+    { cat "$BATS_TEST_TMPDIR/run.err" >&2; false; }
+  cat "$BATS_TEST_TMPDIR/run.err"
   unit=libpod-$id.scope
   cg=/sys/fs/cgroup/machine.slice/$unit
   expect_prop "$unit" ActiveState active

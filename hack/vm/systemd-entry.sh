@@ -43,5 +43,15 @@ while read -r rt <&3; do
   echo "VM-RESULT[$name]: $pass passed, $fail failed, $skipped skipped ($(($(date +%s) - t0))s)"
   total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
 done 3<"$P/runtimes"
+if [ -x "$P/bench.sh" ]; then
+  t0=$(date +%s)
+  rts=()
+  while read -r rt; do
+    case $rt in /*) ;; *) rt=$(command -v "$rt") ;; esac
+    [ -n "$rt" ] && rts+=("$rt")
+  done <"$P/runtimes"
+  "$P/bench.sh" "$(cat "$P/bench-rounds")" "${rts[@]}" </dev/null
+  echo "VM-INFO: bench took $(($(date +%s) - t0))s"
+fi
 echo "VM-RESULT: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

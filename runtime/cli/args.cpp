@@ -36,10 +36,27 @@ void print_help(const po::options_description& desc, const char* help_text) {
   std::string body = text.str();
   std::string command = body.substr(0, body.find(" options:"));
   if (command.find('\n') != std::string::npos) command.clear();
-  std::cout << "NAME:\n   nucleus-oci " << command << "\n\n" << body << "\n";
+  std::cout << "NAME:\n   " << program_name() << " " << command << "\n\n" << body << "\n";
+}
+
+std::string& name_storage() {
+  static std::string name = "nucleus-oci";
+  return name;
 }
 
 }  // namespace
+
+void set_program_name(const char* argv0) {
+  if (!argv0 || !*argv0) return;
+  std::string s = argv0;
+  auto slash = s.rfind('/');
+  if (slash != std::string::npos) s = s.substr(slash + 1);
+  if (!s.empty()) name_storage() = s;
+}
+
+const std::string& program_name() {
+  return name_storage();
+}
 
 Parsed parse(const std::vector<std::string>& args, const po::options_description& desc,
              bool stop_at_positional, const char* help_text) {

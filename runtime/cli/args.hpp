@@ -20,6 +20,12 @@ Parsed parse(const std::vector<std::string>& args,
              const boost::program_options::options_description& desc, bool stop_at_positional,
              const char* help_text = nullptr);
 
+// The name the binary was run by (argv[0]'s last component; "nucleus-oci" until set): the help
+// texts' NAME lines use it, as urfave/cli prints runc's, so a nucleus-oci installed as `runc`
+// introduces itself as runc.
+void set_program_name(const char* argv0);
+const std::string& program_name();
+
 // Requires exactly `n` positionals; the error names the command's usage.
 void require_args(const Parsed& p, size_t n, const std::string& usage);
 

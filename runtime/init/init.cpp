@@ -136,13 +136,14 @@ void send_to_listener(Context& ctx, int notify_fd) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     // Not dumpable until exec: other processes in the container cannot open our /proc files
     // (and /proc/self/exe, the runtime binary, with them).
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (!ctx.dumpable_until_go) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     sanitize_fds(ctx);
     for (;;) {  // a network namespace to join and prepared mount trees, then Go
       SyncMsg m;
       if (!ctx.sync.recv(m)) throw Error("waiting for the runtime: it exited");
       if (m.type == SyncType::Error) throw Error(m.payload);
       if (m.type == SyncType::Go) {
+        if (ctx.dumpable_until_go) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         take_state(ctx, m.payload);
         break;
       }
@@ -162,8 +163,14 @@ void send_to_listener(Context& ctx, int notify_fd) {
     const bool has_process = ctx.config->process.has_value();
     const oci::Process& proc = has_process ? *ctx.config->process : kNone;
     setup_namespaces(ctx);
-    if (proc.oom_score_adj)
-      write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+    if (proc.oom_score_adj) {
+      try {
+        write_file("/proc/self/oom_score_adj", std::to_string(*proc.oom_score_adj));
+      } catch (const Error& e) {
+        // Rootless: lowering it needs CAP_SYS_RESOURCE on the host.
+        throw Error(std::string("process.oomScoreAdj: ") + e.what(), e.code());
+      }
+    }
     if (!ctx.no_new_keyring) join_session_keyring(ctx.id);
     setup_rootfs(ctx);
     wait_for_runtime_hooks(ctx);
@@ -218,7 +225,7 @@ void send_to_listener(Context& ctx, int notify_fd) {
     // not allow the landlock syscalls.
     auto confine = [&] {
       landlock::restrict_self(ctx.landlock_ruleset);
-      if (ctx.trace_sock) init_start_trace(ctx.trace_sock.get());
+      if (ctx.trace_sock) init_start_trace(ctx.trace_sock.get(), ctx.dumpable_until_go);
       if (ctx.seccomp) {
         UniqueFd notify = ctx.seccomp->load();
         if (notify && ctx.seccomp_listener) send_to_listener(ctx, notify.get());

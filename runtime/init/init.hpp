@@ -37,6 +37,11 @@ struct Context {
   int preserve_fds = 0;
   bool no_pivot = false;
   bool no_new_keyring = false;
+  // A non-root runtime writes the id maps of the init's new user namespace: the init stays
+  // dumpable until Go (the maps are written by then), else its /proc files belong to the host's
+  // root and neither the runtime nor newuidmap (which checks the owner) may write them. As
+  // runc's nsexec. The init is then a clone of the sealed runtime: its exe is the sealed view.
+  bool dumpable_until_go = false;
   // Namespaces created at clone time (CLONE_NEWPID / CLONE_NEWUSER) and those to unshare after.
   int clone_flags = 0;
   int unshare_flags = 0;

@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cstring>
 
@@ -220,6 +223,46 @@ void join_before_user_namespace(const std::vector<NamespaceJoin>& joins) {
     if (j.clone_flag != CLONE_NEWUSER && j.clone_flag != CLONE_NEWPID &&
         j.clone_flag != CLONE_NEWTIME && j.fd)
       ::setns(j.fd.get(), j.clone_flag);  // what fails here, the init joins (and reports) later
+}
+
+long clone_in_user_namespace(unsigned long flags, const std::vector<NamespaceJoin>& joins,
+                             int userns_fd, int pidns_fd) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) < 0) return -1;
+  UniqueFd rd(p[0]), wr(p[1]);
+  long helper = ::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (helper < 0) return -1;
+  if (helper == 0) {  // the helper: never returns, except as the new process
+    long r;
+    // A namespace the user namespace does not own (a network namespace the host made) can
+    // only be joined from here: inside the user namespace, setns is EPERM.
+    join_before_user_namespace(joins);
+    if (::setns(userns_fd, CLONE_NEWUSER) < 0 ||
+        (pidns_fd >= 0 && ::setns(pidns_fd, CLONE_NEWPID) < 0)) {
+      r = -errno;
+    } else {
+      r = ::syscall(SYS_clone, SIGCHLD | CLONE_PARENT | flags, nullptr, nullptr, nullptr, 0);
+      if (r == 0) return 0;  // the new process
+      if (r < 0) r = -errno;
+    }
+    ssize_t n = ::write(wr.get(), &r, sizeof r);
+    ::_exit(n == sizeof r ? 0 : 1);
+  }
+  wr.reset();
+  long r = -EPIPE;
+  ssize_t n;
+  do {
+    n = ::read(rd.get(), &r, sizeof r);
+  } while (n < 0 && errno == EINTR);
+  int status = 0;
+  while (::waitpid(static_cast<pid_t>(helper), &status, 0) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof r) r = -EPIPE;
+  if (r < 0) {
+    errno = static_cast<int>(-r);
+    return -1;
+  }
+  return r;
 }
 
 // /proc/self/timens_offsets of a non-dumpable process belongs to the host's root: the init, root

@@ -23,6 +23,18 @@ std::string proc_ns_name(int flag);
 // The init skips those it is in already.
 void join_before_user_namespace(const std::vector<NamespaceJoin>& joins);
 
+// A new pid namespace belongs to the user namespace of the process that makes it. With a user
+// namespace joined by path, that must be the joined one (else the init, root there, could not
+// mount /proc for its pid namespace): a helper joins it and clones the init (CLONE_PARENT: the
+// init is still the caller's child), as runc's nsexec does in its stage 1. With pidns_fd >= 0 the
+// helper joins that pid namespace too after the user namespace, so that the clone is born in it:
+// a non-root runtime's exec (setns of a pid namespace needs CAP_SYS_ADMIN in the caller's own
+// user namespace, which only the container's gives it). Returns like clone: 0 in the new
+// process, its pid in the caller, -1 with errno. The helper makes no cgroup attach
+// (FastAttach): the caller attaches the process the classic way.
+long clone_in_user_namespace(unsigned long flags, const std::vector<NamespaceJoin>& joins,
+                             int userns_fd, int pidns_fd = -1);
+
 // Joins the namespaces of `joins` (not pid: a parent joins that one before it clones) in
 // runc's order (nsexec's join_namespaces): a user namespace in the middle; the others before it
 // while the caller still has the host's privileges (a network namespace the host made is not

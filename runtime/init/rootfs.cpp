@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include "cgroups/manager.hpp"
 
 #include "runtime/idmap.hpp"
 #include "runtime/init/bind_flags.hpp"
@@ -26,6 +27,7 @@
 #include "runtime/init/mount_options.hpp"
 #include "runtime/init/no_pivot.hpp"
 #include "runtime/init/procfs.hpp"
+#include "runtime/rootless.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/mount_api.hpp"
@@ -39,7 +41,9 @@ bool in_user_namespace(const Context& ctx) {
   for (const auto& j : ctx.joins)
     if (j.clone_flag == CLONE_NEWUSER) return true;
   const oci::Namespace* ns = ctx.config->linux->find_namespace("user");
-  return ns != nullptr;
+  // A runtime that runs in a user namespace already (rootless Podman's: the config has none of
+  // its own) cannot mknod either: runc's userns.RunningInUserNS().
+  return ns != nullptr || rootless::in_user_namespace();
 }
 
 void do_mount(const std::string& src, const std::string& target, const char* type,
@@ -90,6 +94,18 @@ void bind_cgroup(int rootfd, const std::string& dir, int target, const std::stri
   bind_remount(fd_path(again.get()), flags, dest);
 }
 
+// The directory of a hierarchy bound without a cgroup namespace: the container's cgroup there, or,
+// where it has none (rootless: a hierarchy the runtime could not write to was left out), the
+// cgroup the init is in, as runc binds its own (getCgroupMounts).
+std::string cgroup_to_bind(const Context& ctx, const std::string& mount) {
+  std::string dir = mount + ctx.cgroup_path;
+  if (path_exists(dir)) return dir;
+  cgroups::Layout layout = cgroups::Layout::detect();
+  auto it = layout.own.find(mount);
+  std::string own = it == layout.own.end() ? "/" : it->second;
+  return own == "/" ? mount : mount + own;
+}
+
 void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOptions& o,
                   const std::string& dest) {
   bool cgroupns = ctx.unshare_flags & CLONE_NEWCGROUP;
@@ -101,7 +117,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup2", fd_path(d.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
                "mount cgroup2 on " + dest);
     } else {
-      bind_cgroup(rootfd, ctx.cgroup_v2 + ctx.cgroup_path, d.get(), dest,
+      bind_cgroup(rootfd, cgroup_to_bind(ctx, ctx.cgroup_v2), d.get(), dest,
                   base | (o.flags & MS_RDONLY));
     }
     return;
@@ -130,7 +146,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup", fd_path(s.get()), "cgroup", base | (o.flags & MS_RDONLY),
                named ? "none," + opts : opts, "mount cgroup " + opts + " on " + sub);
     } else {
-      bind_cgroup(rootfd, mp + ctx.cgroup_path, s.get(), sub, base | (o.flags & MS_RDONLY));
+      bind_cgroup(rootfd, cgroup_to_bind(ctx, mp), s.get(), sub, base | (o.flags & MS_RDONLY));
     }
     // Co-mounted controllers ("cpu,cpuacct") get a symlink per controller.
     if (name.find(',') != std::string::npos)
@@ -143,7 +159,7 @@ void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOpti
       do_mount("cgroup2", fd_path(s.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
                "mount cgroup2 on " + sub);
     else
-      bind_cgroup(rootfd, ctx.cgroup_v2 + ctx.cgroup_path, s.get(), sub,
+      bind_cgroup(rootfd, cgroup_to_bind(ctx, ctx.cgroup_v2), s.get(), sub,
                   base | (o.flags & MS_RDONLY));
   }
   if (o.flags & MS_RDONLY) {
