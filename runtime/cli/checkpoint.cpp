@@ -64,6 +64,11 @@ const char* kRestoreHelp =
     "  --lsm-profile value          an LSM profile to be used during restore (TYPE:NAME)\n"
     "  --lsm-mount-context value    an LSM mount context to be used during restore\n";
 
+// runc's (urfave/cli) layout: "NAME:", then "   <name the binary was run by> <command> - <what>".
+std::string help_with_name(const std::string& what, const char* text) {
+  return "NAME:\n   " + program_name() + " " + what + "\n\n" + text;
+}
+
 // The options both commands share (runc's criuOptions reads them by name).
 void add_criu_options(po::options_description& d) {
   d.add_options()("image-path", po::value<std::string>()->default_value(""), "")(
@@ -143,7 +148,9 @@ int cmd_checkpoint(const GlobalOptions& g, const Args& args) {
       "link-remap", po::bool_switch(), "")("status-fd", po::value<int>()->default_value(-1), "")(
       "page-server", po::value<std::string>()->default_value(""), "")("pre-dump", po::bool_switch(),
                                                                       "");
-  Parsed p = parse(args, d, false, kCheckpointHelp);
+  const std::string help =
+      help_with_name("checkpoint - checkpoint a running container", kCheckpointHelp);
+  Parsed p = parse(args, d, false, help.c_str());
   require_args(p, 1, "checkpoint");
   checkpoint_container(g, p.positionals[0], criu_options(p));
   return 0;
@@ -159,7 +166,9 @@ int cmd_restore(const GlobalOptions& g, const Args& args) {
       "no-pivot", po::bool_switch(), "")("lsm-profile", po::value<std::string>()->default_value(""),
                                          "")("lsm-mount-context",
                                              po::value<std::string>()->default_value(""), "");
-  Parsed p = parse(args, d, false, kRestoreHelp);
+  const std::string help =
+      help_with_name("restore - restore a container from a previous checkpoint", kRestoreHelp);
+  Parsed p = parse(args, d, false, help.c_str());
   require_args(p, 1, "restore");
   RestoreOptions o;
   o.id = p.positionals[0];
