@@ -11,22 +11,12 @@
 #include <unistd.h>
 
 #include "runtime/init/mount_options.hpp"
+#include "runtime/init/namespaces.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/socket.hpp"
 
 namespace nucleus {
-namespace {
-
-std::string format_map(const std::vector<oci::IDMapping>& m) {
-  std::string s;
-  for (const auto& e : m)
-    s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " +
-         std::to_string(e.size) + "\n";
-  return s;
-}
-
-}  // namespace
 
 bool mount_is_idmapped(const oci::Mount& m) {
   return !m.uid_mappings.empty() || !m.gid_mappings.empty() ||
@@ -82,9 +72,9 @@ UniqueFd make_userns(const std::vector<oci::IDMapping>& uids,
     }
   } reap{static_cast<pid_t>(pid)};
   std::string base = "/proc/" + std::to_string(pid);
-  write_file(base + "/uid_map", format_map(uids));
+  write_file(base + "/uid_map", init::id_map_text(uids));
   write_file(base + "/setgroups", "deny");
-  write_file(base + "/gid_map", format_map(gids));
+  write_file(base + "/gid_map", init::id_map_text(gids));
   return open_fd(base + "/ns/user", O_RDONLY);
 }
 
@@ -100,9 +90,10 @@ class MountSources::Userns {
   int for_mount(const oci::Mount& m, const std::string& field, const std::string& src) {
     const oci::Namespace* user = cfg_.linux ? cfg_.linux->find_namespace("user") : nullptr;
     bool own = !m.uid_mappings.empty() || !m.gid_mappings.empty();
-    std::string key = own ? "map " + format_map(m.uid_mappings) + "/" + format_map(m.gid_mappings)
-                      : user && !user->path.empty() ? "path " + user->path
-                                                    : "init";
+    std::string key =
+        own ? "map " + init::id_map_text(m.uid_mappings) + "/" + init::id_map_text(m.gid_mappings)
+        : user && !user->path.empty() ? "path " + user->path
+                                      : "init";
     if (auto it = made_.find(key); it != made_.end()) return it->second.get();
     UniqueFd fd;
     try {

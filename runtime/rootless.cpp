@@ -15,6 +15,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "runtime/init/namespaces.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
@@ -25,14 +26,6 @@ namespace {
 
 // How long newuidmap/newgidmap may take (they read /etc/subuid and write one file).
 constexpr int kMappingToolTimeoutMs = 10000;
-
-std::string format_map(const std::vector<oci::IDMapping>& m) {
-  std::string s;
-  for (const auto& e : m)
-    s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " +
-         std::to_string(e.size) + "\n";
-  return s;
-}
 
 // runc's requiresRootOrMappingTool, negated: the gid mapping is exactly the caller's own egid
 // as container gid 0, size 1 — the one gid_map an unprivileged writer may write, with setgroups
@@ -142,7 +135,7 @@ void write_map(pid_t pid, const char* file, const std::vector<oci::IDMapping>& m
                const std::string& field, const std::string& tool) {
   if (m.empty()) return;
   std::string path = "/proc/" + std::to_string(pid) + "/" + file;
-  std::string text = format_map(m);
+  std::string text = init::id_map_text(m);
   try {
     write_file(path, text);
     return;

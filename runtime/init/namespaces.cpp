@@ -84,7 +84,7 @@ void plan_namespaces(const oci::Linux& linux, Context& ctx) {
   }
 }
 
-static std::string format_map(const std::vector<oci::IDMapping>& m) {
+std::string id_map_text(const std::vector<oci::IDMapping>& m) {
   std::string s;
   for (const auto& e : m)
     s += std::to_string(e.container_id) + " " + std::to_string(e.host_id) + " " +
@@ -94,8 +94,8 @@ static std::string format_map(const std::vector<oci::IDMapping>& m) {
 
 void write_id_maps(pid_t pid, const oci::Linux& linux) {
   std::string base = "/proc/" + std::to_string(pid);
-  if (!linux.uid_mappings.empty()) write_file(base + "/uid_map", format_map(linux.uid_mappings));
-  if (!linux.gid_mappings.empty()) write_file(base + "/gid_map", format_map(linux.gid_mappings));
+  if (!linux.uid_mappings.empty()) write_file(base + "/uid_map", id_map_text(linux.uid_mappings));
+  if (!linux.gid_mappings.empty()) write_file(base + "/gid_map", id_map_text(linux.gid_mappings));
 }
 
 namespace {

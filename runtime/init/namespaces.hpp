@@ -75,6 +75,8 @@ class NetnsPrep {
 };
 
 // Parent side, after clone and before Go: writes uid_map/gid_map of the child.
+// The text of a uid_map/gid_map file: "CONTAINER HOST SIZE" per line.
+std::string id_map_text(const std::vector<oci::IDMapping>& m);
 void write_id_maps(pid_t pid, const oci::Linux& linux);
 
 }  // namespace nucleus::init
