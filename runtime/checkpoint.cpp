@@ -453,6 +453,10 @@ void Checkpoint::dump(const criu::Message& req) {
   int stdio[3] = {-1, -1, -1};
   criu::Swrk s(criu_, stdio, {});
   int want = o_.pre_dump ? criu::kPreDump : criu::kDump;
+  // A lazy dump lasts until the last page has been fetched from the page server, which may be
+  // never: the container's lock is not held through it, so that state, kill and delete --force
+  // work meanwhile (runc takes no lock there at all). finish() takes it again to delete.
+  if (o_.lazy_pages) Store::unlock(dir_.get());
   if (log::debug_enabled())
     log::debug("checkpoint " + id_ + ": criu " + std::to_string(version_) + " " + type_name(want));
   criu::Response r = s.call(req, [&](criu::Notify& n) {
