@@ -87,6 +87,15 @@ server_load() {
   "$NUCLEUS_OCI_BIN" --root "$root.client" delete --force "$cid" >/dev/null 2>&1 || true
 }
 
+# server_cpu_ms RUNTIME ROOT ID: the CPU time the server has used so far (user + system, all its
+# threads; /proc/PID/stat, in clock ticks), in ms. Less sensitive to other load on the machine
+# than throughput: what the recorder or the filter adds to each syscall is in it.
+server_cpu_ms() {
+  local pid
+  pid=$("$1" --root "$2" state "$3" | jq -r .pid) || return 1
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$pid/stat"
+}
+
 # server_stop RUNTIME ROOT ID: SIGTERM (redis shuts down cleanly), wait for it to stop (15 s),
 # delete (for a traced container: writes the trace).
 server_stop() {
