@@ -12,7 +12,8 @@
 # Both containers use the cached debootstrap tree (hack/debrootfs) read-only as their root, with
 # a tmpfs on /tmp.
 #
-# Needs: jq, timeout; NUCLEUS_SRC.
+# Needs: jq, timeout; NUCLEUS_SRC; NUCLEUS_OCI_BIN (the nucleus-oci that runs the load container,
+# whichever runtime runs the server).
 
 SERVER_PACKAGES=(redis-server redis-tools)
 # redis-server's own executable (/usr/bin/redis-server is a symlink to it): the exe= of the
@@ -83,7 +84,7 @@ server_load() {
   pid=$("$rt" --root "$root" state "$sid" | jq -r .pid) || return 1
   mkdir -p "$cb"
   client_config "$sb/config.json" "/proc/$pid/ns/net" "$cb/config.json" "$7" "$8" "$9"
-  timeout -s KILL 180 "$NUCLEUS_OCI_BIN" --root "$root.client" run --bundle "$cb" "$cid" </dev/null 2>&1
+  timeout -s KILL 180 "${NUCLEUS_OCI_BIN:?}" --root "$root.client" run --bundle "$cb" "$cid" </dev/null 2>&1
   "$NUCLEUS_OCI_BIN" --root "$root.client" delete --force "$cid" >/dev/null 2>&1 || true
 }
 
