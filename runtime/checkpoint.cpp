@@ -16,6 +16,7 @@
 
 #include "cgroups/manager.hpp"
 #include "oci/config.hpp"
+#include "oci/json_text.hpp"
 #include "runtime/cli/foreground.hpp"
 #include "runtime/criu_rpc.hpp"
 #include "runtime/hooks.hpp"
@@ -124,21 +125,6 @@ void log_criu_errors(const std::string& file) {
     }
   }
   if (printed) log::warn("---");
-}
-
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\')
-      o += '\\', o += static_cast<char>(c);
-    else if (c < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else
-      o += static_cast<char>(c);
-  }
-  return o + "\"";
 }
 
 // descriptors.json is a JSON array of strings (what runc writes: the init's fd 0-2 targets).
@@ -440,7 +426,7 @@ criu::Message Checkpoint::request() {
       std::string link = "/proc/" + std::to_string(rec_.init.pid) + "/fd/" + std::to_string(fd);
       ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
       std::string target = n < 0 ? std::string() : std::string(buf, static_cast<size_t>(n));
-      json += (fd ? "," : "") + json_string(target);
+      json += (fd ? "," : "") + oci::json_quote(target);
     }
     write_file_atomic(o_.image_path + "/" + kDescriptors, json + "]", 0600);
   }

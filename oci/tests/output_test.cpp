@@ -8,6 +8,7 @@
 #include "oci/config.hpp"
 #include "oci/default_spec.hpp"
 #include "oci/features.hpp"
+#include "oci/json_text.hpp"
 #include "oci/state.hpp"
 
 namespace oci = nucleus::oci;
@@ -26,6 +27,17 @@ oci::State sample_state() {
 }
 
 }  // namespace
+
+// json_quote's text is what a JSON parser reads back as the same string
+BOOST_AUTO_TEST_CASE(json_quote_round_trips) {
+  const std::string in = std::string("a\"b\\c\n\t\x01/\xc3\xa9 end");
+  std::string q = oci::json_quote(in);
+  BOOST_TEST(q == "\"a\\\"b\\\\c\\u000a\\u0009\\u0001/\xc3\xa9 end\"");
+  rapidjson::Document d;
+  d.Parse(q.c_str());
+  BOOST_TEST_REQUIRE(d.IsString());
+  BOOST_TEST(std::string(d.GetString(), d.GetStringLength()) == in);
+}
 
 BOOST_AUTO_TEST_CASE(state_cli_json_is_runc_format) {
   oci::State s = sample_state();

@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "oci/json_text.hpp"
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
 #include "util/error.hpp"
@@ -7,26 +8,6 @@
 namespace po = boost::program_options;
 
 namespace nucleus::cli {
-namespace {
-
-std::string json_escape(const std::string& s) {
-  std::string o;
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else {
-      o += static_cast<char>(c);
-    }
-  }
-  return o;
-}
-
-}  // namespace
 
 int cmd_list(const GlobalOptions& g, const Args& args) {
   po::options_description d("list options");
@@ -43,11 +24,11 @@ int cmd_list(const GlobalOptions& g, const Args& args) {
     std::string out = "[";
     for (size_t i = 0; i < states.size(); ++i) {
       const auto& s = states[i];
-      out += std::string(i ? "," : "") + "{\"ociVersion\":\"" + json_escape(s.oci_version) +
-             "\",\"id\":\"" + json_escape(s.id) + "\",\"pid\":" + std::to_string(s.pid) +
-             ",\"status\":\"" + s.status + "\",\"bundle\":\"" + json_escape(s.bundle) +
-             "\",\"rootfs\":\"" + json_escape(s.rootfs) + "\",\"created\":\"" + s.created +
-             "\",\"owner\":\"" + json_escape(s.owner) + "\"}";
+      out += std::string(i ? "," : "") + "{\"ociVersion\":" + oci::json_quote(s.oci_version) +
+             ",\"id\":" + oci::json_quote(s.id) + ",\"pid\":" + std::to_string(s.pid) +
+             ",\"status\":\"" + s.status + "\",\"bundle\":" + oci::json_quote(s.bundle) +
+             ",\"rootfs\":" + oci::json_quote(s.rootfs) + ",\"created\":\"" + s.created +
+             "\",\"owner\":" + oci::json_quote(s.owner) + "}";
     }
     out += "]\n";
     std::fputs(out.c_str(), stdout);

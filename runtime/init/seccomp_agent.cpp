@@ -1,30 +1,11 @@
 #include "runtime/init/seccomp_agent.hpp"
 
-#include <cstdio>
-
+#include "oci/json_text.hpp"
 #include "oci/state.hpp"
 #include "util/error.hpp"
 #include "util/socket.hpp"
 
 namespace nucleus::init {
-namespace {
-
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\')
-      o += '\\', o += static_cast<char>(c);
-    else if (c < 0x20) {
-      char b[8];
-      snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else
-      o += static_cast<char>(c);
-  }
-  return o + "\"";
-}
-
-}  // namespace
 
 UniqueFd connect_seccomp_agent(const oci::Seccomp& profile) {
   if (profile.listener_path.empty())
@@ -44,7 +25,7 @@ void send_to_seccomp_agent(int agent, int notify_fd, pid_t pid, const oci::Secco
                            const std::string& state_json) {
   std::string payload = std::string("{\"ociVersion\":\"") + oci::kSpecVersion +
                         "\",\"fds\":[\"seccompFd\"],\"pid\":" + std::to_string(pid) +
-                        ",\"metadata\":" + json_string(profile.listener_metadata) +
+                        ",\"metadata\":" + oci::json_quote(profile.listener_metadata) +
                         ",\"state\":" + (state_json.empty() ? "{}" : state_json) + "}";
   send_fd(agent, notify_fd, payload);
 }
