@@ -4,6 +4,15 @@
 namespace nucleus::oci::detail {
 namespace {
 
+// runc's devices.Permissions: the letters r, w and m count, anything else in the string is
+// ignored ("rwa" is "rw"; runc's own update.bats uses it). Each letter once, in the order given.
+std::string device_access(const std::string& given) {
+  std::string kept;
+  for (char c : given)
+    if ((c == 'r' || c == 'w' || c == 'm') && kept.find(c) == std::string::npos) kept += c;
+  return kept;
+}
+
 std::vector<ThrottleDevice> throttles(const Value& v, const std::string& path, const Reader& r) {
   std::vector<ThrottleDevice> out;
   size_t i = 0;
@@ -37,9 +46,11 @@ Resources parse_resources_value(const Value& v, const std::string& path, const R
         r.fail(Reader::join(ip, "type"), "must be one of a, c, b");
       r.opt_set(e, ip, "major", rule.major, &Reader::i64);
       r.opt_set(e, ip, "minor", rule.minor, &Reader::i64);
-      r.opt(e, ip, "access", rule.access, &Reader::str);
-      if (rule.access.find_first_not_of("rwm") != std::string::npos)
-        r.fail(Reader::join(ip, "access"), "must be a combination of r, w, m");
+      std::string given;
+      r.opt(e, ip, "access", given, &Reader::str);
+      rule.access = device_access(given);
+      if (!given.empty() && rule.access.empty())
+        r.fail(Reader::join(ip, "access"), "has none of the access letters r, w, m");
       res.devices.push_back(rule);
     }
   }

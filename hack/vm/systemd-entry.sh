@@ -43,6 +43,37 @@ while read -r rt <&3; do
   echo "VM-RESULT[$name]: $pass passed, $fail failed, $skipped skipped ($(($(date +%s) - t0))s)"
   total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
 done 3<"$P/runtimes"
+# runc's own integration files (run-systemd --runc-tests) through this repo's runner, for every
+# runtime copied from the host and for the tree's runc 1.3.6 as the control; the failures expected
+# are those listed in expected-failures.vm.txt (runc fails them there too)
+if [ -d "$P/runc-int" ]; then
+  {
+    while read -r rt; do case $rt in /mnt/payload/*) echo "$rt" ;; esac; done <"$P/runtimes"
+    echo runc
+  } >/tmp/runc-int-runtimes
+  while read -r rt <&3; do
+    if [ "$rt" = runc ]; then name="runc-$(cat "$P/runc-int/tree/VERSION" 2>/dev/null || echo tree)"; env=(RUNTIME=runc)
+    else name=$(basename "$rt"); env=(NUCLEUS_OCI="$rt"); fi
+    t0=$(date +%s)
+    env "${env[@]}" RUNC_TESTS_DIR="$P/runc-int/tree" RUNC_INT_EXPECTED="$P/runc-int/expected-failures.vm.txt" \
+      RUNC_INT_LOG_DIR="/tmp/runc-int-logs/$name" RUNC_INT_TIMEOUT="${RUNC_INT_TIMEOUT:-900}" \
+      timeout --kill-after=10 "${RUNC_INT_TOTAL_TIMEOUT:-1800}" \
+      bash "$P/runc-int/run.sh" $(cat "$P/runc-int/files") </dev/null >/tmp/runc-int.out 2>&1
+    rc=$?
+    sed "s/^/[runc-int:$name] /" /tmp/runc-int.out
+    # the failed tests' TAP lines and their output, for the console log
+    grep -h -A30 '^not ok' /tmp/runc-int-logs/"$name"/*.tap 2>/dev/null | head -200 | sed "s/^/[runc-int:$name] | /"
+    line=$(grep '^runc-integration: [0-9]* passed' /tmp/runc-int.out | tail -1)
+    pass=$(echo "$line" | awk '{print $2}') fail=$(echo "$line" | awk '{print $4}') skipped=$(echo "$line" | awk '{print $6}')
+    pass=${pass:-0} fail=${fail:-0} skipped=${skipped:-0}
+    if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+      echo "[runc-int:$name] not ok - run.sh exited with $rc"
+      fail=1
+    fi
+    echo "VM-RESULT[runc-int:$name]: $pass passed, $fail failed, $skipped skipped ($(($(date +%s) - t0))s)"
+    total_pass=$((total_pass + pass)) total_fail=$((total_fail + fail))
+  done 3</tmp/runc-int-runtimes
+fi
 if [ -x "$P/bench.sh" ]; then
   t0=$(date +%s)
   rts=()

@@ -299,6 +299,19 @@ BOOST_AUTO_TEST_CASE(full_config_resources) {
   BOOST_TEST(r.unified.at("io.weight") == "default 100");
 }
 
+// runc's devices.Permissions keeps r, w and m and ignores other letters (runc's update.bats runs
+// a rule with "rwa"); a string with none of them is refused (it would otherwise read as "rwm")
+BOOST_AUTO_TEST_CASE(device_rule_access_letters_as_runc) {
+  oci::Config c = oci::parse_config(
+      R"({"ociVersion": "1.2.0", "linux": {"resources": {"devices": [
+          {"allow": false, "type": "c", "major": 1, "minor": 11, "access": "rwa"},
+          {"allow": true, "access": "mmwr"}, {"allow": true}]}}})");
+  const oci::Resources& r = *c.linux->resources;
+  BOOST_TEST(r.devices[0].access == "rw");
+  BOOST_TEST(r.devices[1].access == "mwr");
+  BOOST_TEST(r.devices[2].access == "");
+}
+
 BOOST_AUTO_TEST_CASE(minimal_config) {
   oci::Config c = oci::parse_config(R"({"ociVersion": "1.0.0"})");
   BOOST_TEST(c.oci_version == "1.0.0");
