@@ -1,11 +1,13 @@
 #include "cgroups/sdbus.hpp"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "util/error.hpp"
@@ -277,6 +279,18 @@ struct SystemdBus::Conn {
   }
 };
 
+std::string user_bus_address() {
+  const char* env = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+  if (env && *env) return env;
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  struct stat st;
+  if (xdg && *xdg && ::stat((std::string(xdg) + "/bus").c_str(), &st) == 0)
+    return "unix:path=" + std::string(xdg) + "/bus";
+  throw Error(
+      "could not detect DBUS_SESSION_BUS_ADDRESS from the environment; make sure you have "
+      "installed the dbus-user-session or dbus-daemon package; note you may need to re-login");
+}
+
 SystemdBus::SystemdBus(std::unique_ptr<Conn> c) : c_(std::move(c)) {}
 SystemdBus::SystemdBus(SystemdBus&&) noexcept = default;
 SystemdBus& SystemdBus::operator=(SystemdBus&&) noexcept = default;
@@ -303,8 +317,21 @@ SystemdBus SystemdBus::connect(Bus which) {
     r = a.open_system(&c->bus);
     c->name = "the D-Bus system bus";
   } else {
-    r = a.open_user(&c->bus);
     c->name = "the D-Bus user bus";
+    std::string address;
+    try {
+      address = user_bus_address();
+    } catch (const Error& e) {
+      throw Error("systemd cgroup driver: connect to " + c->name + ": " + e.what());
+    }
+    // sd_bus_open_user takes the same address (the variable, else $XDG_RUNTIME_DIR/bus).
+    r = a.open_user(&c->bus);
+    c->name += " (" + address + ")";
+    if (r < 0)
+      throw Error("systemd cgroup driver: connect to " + c->name + ": " + errno_text(-r) +
+                      " (a rootless container with --systemd-cgroup needs the user's session "
+                      "bus: the dbus-user-session package, and user@UID.service running)",
+                  -r);
   }
   if (r < 0)
     throw Error("systemd cgroup driver: connect to " + c->name + ": " + errno_text(-r), -r);

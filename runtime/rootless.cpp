@@ -209,9 +209,10 @@ bool use_rootless_cgroups(const std::string& rootless_flag, bool systemd_cgroup)
   if (auto b = parse_bool_or_auto(rootless_flag)) return *b;
   if (::geteuid() != 0) return true;
   if (!in_user_namespace()) return false;
-  // Root in a user namespace. runc asks the systemd user bus for its owner with the systemd
-  // driver (0 = rootful systemd in the namespace); that driver is not ours yet: as runc's
-  // cgroupfs case, rootless.
+  // Root in a user namespace (how rootless Podman runs the runtime): rootless, and with the
+  // systemd driver the user's manager. runc asks that bus for its owner first (`busctl --user
+  // status`, OwnerUID) and takes an owner of 0 as a systemd booted inside the namespace (a
+  // system container), where it uses the system bus; that case is not told apart here.
   (void)systemd_cgroup;
   return true;
 }
