@@ -46,6 +46,11 @@ enum class Bus {
 // exists. Throws runc's error when there is neither.
 std::string user_bus_address();
 
+// The owner of the caller's session bus, as runc's DetectUID reads it (`busctl --user status`,
+// OwnerUID=: the uid of the user@UID.service the bus daemon runs in, also from inside a user
+// namespace); -1 when there is no bus or no owner.
+int user_bus_owner_uid();
+
 class SystemdBus {
  public:
   // Connects (dlopen libsystemd.so.0 at the first use). Throws nucleus::Error naming the bus.
