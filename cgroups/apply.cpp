@@ -1,6 +1,8 @@
 // apply(): every resource group goes to the hierarchy holding its controller — the v1 mount
 // when the host has one, else the cgroup2 side — and is an error naming the field when neither
 // has it. Unset fields are not written.
+#include <algorithm>
+
 #include "cgroups/fs_manager.hpp"
 #include "util/error.hpp"
 
@@ -63,9 +65,17 @@ void FsManager::apply(const oci::Resources& r) {
       if (std::string why = unusable_reason(layout_.v1.at(v1c)); !why.empty())
         throw Error(kF + field + ": " + why);
     if (!v2c.empty() && v2_has(v2c)) return Target{v2_dir(), true};
-    if (!v2c.empty() && !layout_.v2.empty())
+    if (!v2c.empty() && !layout_.v2.empty()) {
       if (std::string why = unusable_reason(layout_.v2); !why.empty())
         throw Error(kF + field + ": " + why);
+      // The host has it, this cgroup does not: a parent does not pass it down (a rootless
+      // user's subtree gets only what systemd's user@.service delegates).
+      const auto& host = layout_.v2_controllers;
+      if (!v2_dir().empty() && std::find(host.begin(), host.end(), v2c) != host.end())
+        throw Error(
+            kF + field + ": the " + v2c + " controller is not available in " + v2_dir() +
+            (rootless_ ? " (not delegated to this user)" : " (its parent does not enable it)"));
+    }
     throw missing(field, v1c == v2c || v2c.empty() ? v1c : v1c + "/" + v2c);
   };
 

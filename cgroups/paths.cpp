@@ -62,20 +62,45 @@ std::string systemd_cgroup_path(const std::string& cgroups_path, const std::stri
   return parse_systemd_unit(cgroups_path, id).path;
 }
 
+namespace {
+
+// The systemd driver. With the user's manager (a rootless caller, runc's rootless systemd
+// driver): cgroup v2 only, user.slice by default, and the unit's cgroup below the manager's own
+// (its ControlGroup, "/user.slice/user-UID.slice/user@UID.service"), asked over its bus at once:
+// a missing bus is an error before anything is made.
+std::unique_ptr<Manager> make_systemd_manager(const Layout& layout, const Options& opts) {
+  const bool user = opts.systemd_user_bus;
+  SystemdUnit unit = parse_systemd_unit(opts.cgroups_path.value_or(""), opts.id,
+                                        user ? "user.slice" : "system.slice");
+  if (!systemd_running())
+    throw Error("systemd not running on this host, cannot use systemd cgroups manager");
+  if (layout.v1.empty() && layout.v2.empty()) throw Error("no cgroup hierarchy is mounted");
+  if (user && !layout.pure_v2())
+    throw Error("cannot use rootless systemd cgroups manager on cgroup v1");
+  std::optional<SystemdBus> bus;
+  if (user) {
+    bus.emplace(SystemdBus::connect(Bus::user));
+    std::string base = bus->manager_property("ControlGroup");
+    if (base.empty() || base[0] != '/')
+      throw Error("systemd cgroup driver: the user's manager has no control group (\"" + base +
+                  "\")");
+    unit.path = clean_path(base + unit.path);
+  }
+  UnitProperties extra = annotation_properties(opts.annotations);
+  auto fs = std::make_unique<FsManager>(layout, resolve(layout, unit.path),
+                                        std::vector<std::string>{}, opts.rootless);
+  auto m =
+      std::make_unique<SystemdManager>(opts.id, std::move(unit), user ? Bus::user : Bus::system,
+                                       std::move(fs), std::move(extra), false);
+  if (bus) m->use_bus(std::move(*bus));
+  return m;
+}
+
+}  // namespace
+
 std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts) {
   std::string path;
-  if (opts.systemd) {
-    SystemdUnit unit = parse_systemd_unit(opts.cgroups_path.value_or(""), opts.id);
-    if (!systemd_running())
-      throw Error("systemd not running on this host, cannot use systemd cgroups manager");
-    if (layout.v1.empty() && layout.v2.empty()) throw Error("no cgroup hierarchy is mounted");
-    UnitProperties extra = annotation_properties(opts.annotations);
-    auto fs = std::make_unique<FsManager>(layout, resolve(layout, unit.path),
-                                          std::vector<std::string>{}, opts.rootless);
-    return std::make_unique<SystemdManager>(opts.id, std::move(unit),
-                                            opts.systemd_user_bus ? Bus::user : Bus::system,
-                                            std::move(fs), std::move(extra), false);
-  }
+  if (opts.systemd) return make_systemd_manager(layout, opts);
   if (!opts.cgroups_path || opts.cgroups_path->empty()) {
     if (opts.id.empty() || opts.id.find('/') != std::string::npos)
       throw Error("invalid container id \"" + opts.id + "\" for a cgroup path");

@@ -1,11 +1,13 @@
 #include "cgroups/sdbus.hpp"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "util/error.hpp"
@@ -41,6 +43,9 @@ struct SdBusApi {
   decltype(&::sd_bus_process) process;
   decltype(&::sd_bus_wait) wait;
   decltype(&::sd_bus_get_property_string) get_property_string;
+  decltype(&::sd_bus_get_owner_creds) get_owner_creds;
+  decltype(&::sd_bus_creds_get_owner_uid) creds_get_owner_uid;
+  decltype(&::sd_bus_creds_unref) creds_unref;
 };
 
 const SdBusApi& api() {
@@ -74,6 +79,9 @@ const SdBusApi& api() {
     sym(s.process, "sd_bus_process");
     sym(s.wait, "sd_bus_wait");
     sym(s.get_property_string, "sd_bus_get_property_string");
+    sym(s.get_owner_creds, "sd_bus_get_owner_creds");
+    sym(s.creds_get_owner_uid, "sd_bus_creds_get_owner_uid");
+    sym(s.creds_unref, "sd_bus_creds_unref");
     return s;
   }();
   return a;
@@ -277,6 +285,39 @@ struct SystemdBus::Conn {
   }
 };
 
+std::string user_bus_address() {
+  const char* env = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+  if (env && *env) return env;
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  struct stat st;
+  if (xdg && *xdg && ::stat((std::string(xdg) + "/bus").c_str(), &st) == 0)
+    return "unix:path=" + std::string(xdg) + "/bus";
+  throw Error(
+      "could not detect DBUS_SESSION_BUS_ADDRESS from the environment; make sure you have "
+      "installed the dbus-user-session or dbus-daemon package; note you may need to re-login");
+}
+
+int user_bus_owner_uid() {
+  try {
+    user_bus_address();
+    const SdBusApi& a = api();
+    sd_bus* bus = nullptr;
+    if (a.open_user(&bus) < 0) return -1;
+    sd_bus_creds* creds = nullptr;
+    uid_t uid = 0;
+    int owner = -1;
+    // The bus daemon's credentials, its owner from its cgroup (user-UID.slice), as busctl.
+    if (a.get_owner_creds(bus, SD_BUS_CREDS_OWNER_UID | SD_BUS_CREDS_AUGMENT, &creds) >= 0 &&
+        a.creds_get_owner_uid(creds, &uid) >= 0)
+      owner = static_cast<int>(uid);
+    if (creds) a.creds_unref(creds);
+    a.close_unref(bus);
+    return owner;
+  } catch (const Error&) {
+    return -1;
+  }
+}
+
 SystemdBus::SystemdBus(std::unique_ptr<Conn> c) : c_(std::move(c)) {}
 SystemdBus::SystemdBus(SystemdBus&&) noexcept = default;
 SystemdBus& SystemdBus::operator=(SystemdBus&&) noexcept = default;
@@ -303,8 +344,21 @@ SystemdBus SystemdBus::connect(Bus which) {
     r = a.open_system(&c->bus);
     c->name = "the D-Bus system bus";
   } else {
-    r = a.open_user(&c->bus);
     c->name = "the D-Bus user bus";
+    std::string address;
+    try {
+      address = user_bus_address();
+    } catch (const Error& e) {
+      throw Error("systemd cgroup driver: connect to " + c->name + ": " + e.what());
+    }
+    // sd_bus_open_user takes the same address (the variable, else $XDG_RUNTIME_DIR/bus).
+    r = a.open_user(&c->bus);
+    c->name += " (" + address + ")";
+    if (r < 0)
+      throw Error("systemd cgroup driver: connect to " + c->name + ": " + errno_text(-r) +
+                      " (a rootless container with --systemd-cgroup needs the user's session "
+                      "bus: the dbus-user-session package, and user@UID.service running)",
+                  -r);
   }
   if (r < 0)
     throw Error("systemd cgroup driver: connect to " + c->name + ": " + errno_text(-r), -r);

@@ -41,9 +41,22 @@ enum class Bus {
   user,    // a rootless caller's own manager (the session bus of user@UID.service)
 };
 
+// The address of the caller's session bus, as runc's DetectUserDbusSessionBusAddress:
+// $DBUS_SESSION_BUS_ADDRESS when set, else "unix:path=$XDG_RUNTIME_DIR/bus" when that socket
+// exists. Throws runc's error when there is neither.
+std::string user_bus_address();
+
+// The owner of the caller's session bus, as runc's DetectUID reads it (`busctl --user status`,
+// OwnerUID=: the uid of the user@UID.service the bus daemon runs in, also from inside a user
+// namespace); -1 when there is no bus or no owner.
+int user_bus_owner_uid();
+
 class SystemdBus {
  public:
   // Connects (dlopen libsystemd.so.0 at the first use). Throws nucleus::Error naming the bus.
+  // Bus::user: the session bus of user_bus_address() (the user's manager, user@UID.service),
+  // authenticated by the kernel's peer credentials (EXTERNAL: the host uid, also from inside a
+  // user namespace).
   static SystemdBus connect(Bus bus);
   SystemdBus(SystemdBus&&) noexcept;
   SystemdBus& operator=(SystemdBus&&) noexcept;

@@ -22,6 +22,9 @@ class SystemdManager : public Manager {
   SystemdManager(std::string id, SystemdUnit unit, Bus bus, std::unique_ptr<FsManager> fs,
                  UnitProperties extra, bool started);
 
+  // A bus connected already (make_manager asked the user's manager for its cgroup over it).
+  void use_bus(SystemdBus bus) { bus_.emplace(std::move(bus)); }
+
   void start(pid_t init) override;
   void create() override;
   void create_unified() override {}  // the unit is made around the init (PIDs=)

@@ -159,8 +159,9 @@ bool SystemdUnit::is_slice() const {
   return ends_with(unit, ".slice");
 }
 
-SystemdUnit parse_systemd_unit(const std::string& cgroups_path, const std::string& id) {
-  std::string slice = "system.slice", prefix = "nucleus-oci", name = id;
+SystemdUnit parse_systemd_unit(const std::string& cgroups_path, const std::string& id,
+                               const std::string& default_slice) {
+  std::string slice = default_slice, prefix = "nucleus-oci", name = id;
   if (!cgroups_path.empty()) {
     auto parts = split(cgroups_path, ':');
     if (parts.size() != 3)

@@ -20,8 +20,10 @@ struct SystemdUnit {
   bool is_slice() const;
 };
 // Throws nucleus::Error naming linux.cgroupsPath for a malformed value. "" = the defaults:
-// system.slice, prefix "nucleus-oci", name = id.
-SystemdUnit parse_systemd_unit(const std::string& cgroups_path, const std::string& id);
+// `default_slice` (system.slice; runc's rootless driver: user.slice), prefix "nucleus-oci",
+// name = id. The path is below the manager's own cgroup (the root for the system manager).
+SystemdUnit parse_systemd_unit(const std::string& cgroups_path, const std::string& id,
+                               const std::string& default_slice = "system.slice");
 
 // The properties a new unit starts with (runc's Apply): Description, Slice= and Delegate= (a
 // scope) or Wants= (a slice), PIDs= (pid > 0), the *Accounting= switches, DefaultDependencies=

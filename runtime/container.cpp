@@ -412,6 +412,9 @@ void Creation::make_state_dir() {
   // limit that needs one of them is an error (cgroups::Options::rootless).
   copts.rootless = rootless_cgroups_ =
       rootless::use_rootless_cgroups(g_.rootless, g_.systemd_cgroup);
+  // runc's rootless systemd driver: the caller's own manager (user@UID.service) on its session
+  // bus, not the system's.
+  copts.systemd_user_bus = copts.systemd && rootless_cgroups_;
   cg_ = cgroups::make_manager(host_layout(), copts);
   // Before anything is made (runc's check and words): the init would freeze on joining, and
   // create with it.

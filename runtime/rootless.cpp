@@ -15,7 +15,9 @@
 #include <cstring>
 #include <sstream>
 
+#include "cgroups/sdbus.hpp"
 #include "runtime/init/namespaces.hpp"
+#include "runtime/log.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
@@ -209,10 +211,15 @@ bool use_rootless_cgroups(const std::string& rootless_flag, bool systemd_cgroup)
   if (auto b = parse_bool_or_auto(rootless_flag)) return *b;
   if (::geteuid() != 0) return true;
   if (!in_user_namespace()) return false;
-  // Root in a user namespace. runc asks the systemd user bus for its owner with the systemd
-  // driver (0 = rootful systemd in the namespace); that driver is not ours yet: as runc's
-  // cgroupfs case, rootless.
-  (void)systemd_cgroup;
+  // Root in a user namespace. The systemd driver (how rootless Podman runs the runtime): as
+  // runc, the owner of the user's session bus tells; 0 (or none: runc assumes 0) is a systemd
+  // booted inside the namespace, whose system manager is then used.
+  if (systemd_cgroup) {
+    int owner = cgroups::user_bus_owner_uid();
+    if (owner < 0)
+      log::debug("rootless: failed to get the OwnerUID of the user bus, assuming it to be 0");
+    return owner > 0;
+  }
   return true;
 }
 

@@ -35,8 +35,10 @@ void prepare_xdg_root(const std::string& root);
 // else is runc's error (strconv.ParseBool: parsing "X": invalid syntax).
 std::optional<bool> parse_bool_or_auto(const std::string& value);
 
-// runc's shouldUseRootlessCgroupManager for the cgroupfs driver: --rootless true/false as given;
-// auto: a non-root caller, or root in a user namespace.
+// runc's shouldUseRootlessCgroupManager: --rootless true/false as given; auto: a non-root
+// caller, or root in a user namespace (with the systemd driver: when the user's session bus has
+// an owner other than 0, runc's DetectUID). Rootless with the systemd driver means the user's
+// own manager.
 bool use_rootless_cgroups(const std::string& rootless_flag, bool systemd_cgroup);
 
 // runc's rootlessEUIDCheck, for a non-root caller (euid != 0): a user namespace, its mappings

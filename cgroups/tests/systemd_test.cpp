@@ -2,9 +2,16 @@
 // its record.
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
 #include "cgroups/manager.hpp"
+#include "cgroups/sdbus.hpp"
 #include "cgroups/systemd_props.hpp"
 #include "util/error.hpp"
+#include "util/fs.hpp"
 
 namespace cg = nucleus::cgroups;
 
@@ -52,6 +59,39 @@ BOOST_AUTO_TEST_CASE(unit_names_and_slices) {
   BOOST_TEST(u.path == "/a.slice/a-b.slice");
   BOOST_CHECK_THROW(cg::parse_systemd_unit("x.slice:p:n\tm", "x"), nucleus::Error);
   BOOST_CHECK_THROW(cg::parse_systemd_unit(".slice:p:n", "x"), nucleus::Error);
+}
+
+BOOST_AUTO_TEST_CASE(the_user_managers_default_slice) {
+  // runc's rootless driver: an empty cgroupsPath is user.slice (of the user's manager).
+  auto u = cg::parse_systemd_unit("", "c1", "user.slice");
+  BOOST_TEST(u.slice == "user.slice");
+  BOOST_TEST(u.unit == "nucleus-oci-c1.scope");
+  BOOST_TEST(u.path == "/user.slice/nucleus-oci-c1.scope");
+  // A slice given wins over the default, as for root.
+  u = cg::parse_systemd_unit("app.slice:p:c1", "c1", "user.slice");
+  BOOST_TEST(u.path == "/app.slice/p-c1.scope");
+}
+
+BOOST_AUTO_TEST_CASE(the_user_bus_address_as_runc_finds_it) {
+  // $DBUS_SESSION_BUS_ADDRESS first, else $XDG_RUNTIME_DIR/bus when it exists, else runc's error.
+  std::string dir = "/tmp/nucleus-usrbus-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  ::unsetenv("DBUS_SESSION_BUS_ADDRESS");
+  ::setenv("XDG_RUNTIME_DIR", dir.c_str(), 1);
+  std::string err;
+  try {
+    cg::user_bus_address();
+  } catch (const nucleus::Error& e) {
+    err = e.what();
+  }
+  BOOST_TEST(err.find("could not detect DBUS_SESSION_BUS_ADDRESS from the environment") == 0);
+  nucleus::write_file_atomic(dir + "/bus", "");
+  BOOST_TEST(cg::user_bus_address() == "unix:path=" + dir + "/bus");
+  ::setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/elsewhere", 1);
+  BOOST_TEST(cg::user_bus_address() == "unix:path=/elsewhere");
+  ::unsetenv("DBUS_SESSION_BUS_ADDRESS");
+  ::unsetenv("XDG_RUNTIME_DIR");
+  std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(start_properties_of_a_scope_and_a_slice) {

@@ -192,7 +192,32 @@ BOOST_AUTO_TEST_CASE(v2_settings_without_an_equivalent_are_errors) {
   put(f.d + "/cgroup.controllers", "memory");
   r = Resources{};
   r.pids.emplace().limit = 5;
-  BOOST_TEST(error_of(*f.m, r) == F + "pids.limit: the host has no pids cgroup controller");
+  BOOST_TEST(error_of(*f.m, r) == F + "pids.limit: the pids controller is not available in " + f.d +
+                                      " (its parent does not enable it)");
+  // One the host does not have at all.
+  cg::Options o;
+  o.id = "c1";
+  o.cgroups_path = "/mid/c1";
+  auto no_pids = cg::make_manager(cg::Layout::under(f.t.root, {}, {"memory"}), o);
+  BOOST_TEST(error_of(*no_pids, r) == F + "pids.limit: the host has no pids cgroup controller");
+}
+
+BOOST_AUTO_TEST_CASE(v2_rootless_controller_not_delegated_names_the_field) {
+  // A rootless user's cgroup below user@UID.service: cpuset is the host's, not delegated.
+  V2 f;
+  cg::Options o;
+  o.id = "c2";
+  o.cgroups_path = "/mid/c2";
+  o.rootless = true;
+  auto m = cg::make_manager(f.l, o);
+  m->create();
+  put(f.t.p("unified/mid/c2/cgroup.controllers"), "memory pids");
+  Resources r;
+  r.cpu.emplace().cpus = "0";
+  BOOST_TEST(error_of(*m, r) ==
+             "linux.resources.cpu.cpus: the cpuset controller is not "
+             "available in " +
+                 f.t.p("unified/mid/c2") + " (not delegated to this user)");
 }
 
 BOOST_AUTO_TEST_CASE(v2_freeze_stats_oom_and_kill) {

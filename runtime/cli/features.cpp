@@ -39,9 +39,11 @@ int cmd_features(const GlobalOptions& g, const Args& args) {
     for (char& ch : n) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
     f.linux.capabilities.push_back(n);
   }
-  // The systemd driver is built in (as runc reports it: whether or not this host runs systemd).
-  // The user manager's (rootless) is not tested yet: not claimed.
+  // The systemd driver is built in (as runc reports it: whether or not this host runs systemd),
+  // also with a rootless caller's own manager over its session bus
+  // (conformance/systemd/rootless.bats).
   f.linux.cgroup.systemd = true;
+  f.linux.cgroup.systemd_user = true;
   try {
     cgroups::Layout l = cgroups::Layout::detect();
     f.linux.cgroup.v1 = !l.v1.empty();

@@ -106,20 +106,27 @@ std::string cgroup_to_bind(const Context& ctx, const std::string& mount) {
   return own == "/" ? mount : mount + own;
 }
 
+// A new cgroup2 mount on `target`; false where the kernel refuses it in a way runc works around
+// with a bind of the container's cgroup (mountCgroupV2): EBUSY when the same cgroup2 is mounted
+// right there already (`spec --rootless` binds the host's /sys with rbind, /sys/fs/cgroup in it),
+// EPERM without the right to mount it.
+bool mount_cgroup2(int target, unsigned long flags, const std::string& dest) {
+  if (::mount("cgroup2", fd_path(target).c_str(), "cgroup2", flags, nullptr) == 0) return true;
+  if (errno != EBUSY && errno != EPERM) throw_sys("mount cgroup2 on " + dest);
+  return false;
+}
+
 void mount_cgroup(Context& ctx, int rootfd, const oci::Mount& m, const MountOptions& o,
                   const std::string& dest) {
   bool cgroupns = ctx.unshare_flags & CLONE_NEWCGROUP;
   unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   if (ctx.cgroup_v1.empty()) {
-    // Pure cgroup v2.
+    // Pure cgroup v2: a cgroup2 mount in a cgroup namespace; without one, or where the kernel
+    // refuses it, the container's cgroup bound there (what the namespace would show).
     UniqueFd d = mkdir_all_in_root(rootfd, dest);
-    if (cgroupns) {
-      do_mount("cgroup2", fd_path(d.get()), "cgroup2", base | (o.flags & MS_RDONLY), "",
-               "mount cgroup2 on " + dest);
-    } else {
-      bind_cgroup(rootfd, cgroup_to_bind(ctx, ctx.cgroup_v2), d.get(), dest,
-                  base | (o.flags & MS_RDONLY));
-    }
+    const unsigned long flags = base | (o.flags & MS_RDONLY);
+    if (cgroupns && mount_cgroup2(d.get(), flags, dest)) return;
+    bind_cgroup(rootfd, cgroup_to_bind(ctx, ctx.cgroup_v2), d.get(), dest, flags);
     return;
   }
   // v1 (and hybrid): a tmpfs holding one directory per hierarchy.
