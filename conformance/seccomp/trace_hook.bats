@@ -91,6 +91,21 @@ runc_run() { run timeout 60 "$RUNC" --root "$RROOT" run --bundle "$BUNDLE" "$1" 
     fail "the trace lacks the workload's own syscalls: $(cat "$TRACE")"
 }
 
+@test "trace-hook: a process added by runc exec during the trace is recorded" {
+  set_args /bin/tracee wait /tmp/done
+  with_hook
+  "$RUNC" --root "$RROOT" create --bundle "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/c.out" 2>&1 ||
+    fail "runc create: $(cat "$BATS_TEST_TMPDIR/c.out")"
+  "$RUNC" --root "$RROOT" start "$ID"
+  run timeout 30 "$RUNC" --root "$RROOT" exec "$ID" /bin/tracee getpgid 23
+  expect_status 0
+  touch "$BUNDLE/rootfs/tmp/done"
+  poll_eq 10 stopped "runc container $ID" sh -c "'$RUNC' --root '$RROOT' state '$ID' | jq -r .status"
+  "$RUNC" --root "$RROOT" delete "$ID"
+  wait_for_file "$TRACE" 5 || fail "no trace within 5 s of the container's end"
+  expect_eq "$(count "$TRACE" SCMP_ARCH_X86_64 getpgid)" 23 "getpgid of the exec'd process"
+}
+
 @test "trace-hook: the profile generated from the trace is enforced by runc" {
   set_cmd '/bin/tracee fork2 5 && echo workload-done'
   with_hook
