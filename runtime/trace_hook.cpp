@@ -192,6 +192,18 @@ std::string container_cgroup_v2_dir(pid_t pid) {
   return dir;
 }
 
+void wait_trace_written(int state_fd, const TraceHookOptions& o) {
+  (void)read_state(state_fd, o.timeout_ms);  // read, so that the runtime's write never fails
+  long deadline = now_ms() + o.timeout_ms;
+  while (!path_exists(o.output)) {
+    if (now_ms() >= deadline)
+      throw Error("no trace at " + o.output + " after " + std::to_string(o.timeout_ms / 1000) +
+                  "s: the recorder failed or the container still runs" +
+                  (o.log.empty() ? std::string() : " (see " + o.log + ")"));
+    ::usleep(2000);
+  }
+}
+
 void run_trace_hook(int state_fd, const TraceHookOptions& o) {
   pid_t pid = state_pid(read_state(state_fd, o.timeout_ms));
   std::string cgroup_dir = container_cgroup_v2_dir(pid);

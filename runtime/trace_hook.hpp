@@ -30,4 +30,9 @@ void run_trace_hook(int state_fd, const TraceHookOptions& o);
 // or the cgroup the hook itself is in): recording it would count host processes.
 std::string container_cgroup_v2_dir(pid_t pid);
 
+// The poststop side (--wait): returns once `output` exists (the hook removed it when it started,
+// the recorder writes it atomically once the cgroup is empty), so that the runtime's `run` returns
+// with the trace complete. Throws after timeout_ms.
+void wait_trace_written(int state_fd, const TraceHookOptions& o);
+
 }  // namespace nucleus

@@ -70,6 +70,12 @@ with_hook() {
     --arg p "$path" --argjson a "$j"
 }
 
+# with_wait: hooks.poststop waits for the trace (trace-hook --wait), so `runc run` returns with it.
+with_wait() {
+  update_config '.hooks.poststop = [{"path": $p, "args": ["nucleus-oci", "seccomp", "trace-hook", "--wait", "-o", $t], "timeout": 30}]' \
+    --arg p "$RUNTIME" --arg t "$TRACE"
+}
+
 runc_run() { run timeout 60 "$RUNC" --root "$RROOT" run --bundle "$BUNDLE" "$1" </dev/null; }
 
 @test "trace-hook: runc container, a grandchild's loop counted exactly, trace written when it ends" {
@@ -90,6 +96,24 @@ runc_run() { run timeout 60 "$RUNC" --root "$RROOT" run --bundle "$BUNDLE" "$1" 
     fail "clone without its flags"
   jq -e -s 'any(.[]; .name == "wait4") and any(.[]; .name == "execve")' "$TRACE" >/dev/null ||
     fail "the trace lacks the workload's own syscalls: $(cat "$TRACE")"
+}
+
+@test "trace-hook --wait as a poststop hook: the trace is complete when runc run returns" {
+  set_args /bin/tracee fork2 41
+  with_hook
+  with_wait
+  local i
+  for i in 1 2 3; do
+    runc_run "$ID-$i"
+    expect_status 0
+    [[ -s $TRACE ]] || fail "run $i: no trace when runc run returned"
+    expect_eq "$(count "$TRACE" SCMP_ARCH_X86_64 getpgid)" 41 "run $i: getpgid"
+  done
+  # Without a recorder (no createRuntime hook) --wait gives up after --timeout, naming the file.
+  rm -f "$TRACE"
+  run "$RUNTIME" seccomp trace-hook --wait --timeout 1 -o "$TRACE" <<<'{"pid":1}'
+  expect_status 1
+  expect_output_contains "no trace at $TRACE after 1s"
 }
 
 @test "trace-hook: a process added by runc exec during the trace is recorded" {

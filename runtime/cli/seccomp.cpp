@@ -158,7 +158,8 @@ int trace_hook(const Args& args) {
   po::options_description d("seccomp trace-hook options");
   d.add_options()("output,o", po::value<std::string>(), "NDJSON trace file (written atomically)")(
       "timeout", po::value<int>()->default_value(10), "seconds to wait for the recorder to attach")(
-      "log", po::value<std::string>()->default_value(""), "the detached recorder's error log");
+      "log", po::value<std::string>()->default_value(""), "the detached recorder's error log")(
+      "wait", po::bool_switch(), "as a poststop hook: wait until the trace is written");
   Parsed p = parse(args, d, false);
   require_args(p, 0, "seccomp trace-hook");
   if (!p.vm.count("output")) throw Error("seccomp trace-hook needs -o FILE");
@@ -170,7 +171,10 @@ int trace_hook(const Args& args) {
   if (timeout <= 0)
     throw Error("seccomp trace-hook: --timeout must be a positive number of seconds");
   o.timeout_ms = timeout * 1000;
-  run_trace_hook(0, o);
+  if (p.vm["wait"].as<bool>())
+    wait_trace_written(0, o);
+  else
+    run_trace_hook(0, o);
   return 0;
 }
 
@@ -183,7 +187,8 @@ int cmd_seccomp(const GlobalOptions& g, const Args& args) {
         "[--bundle DIR] [--no-narrow]\n"
         "       nucleus-oci seccomp trace-listener --socket PATH --output FILE [--once]\n"
         "       nucleus-oci seccomp trace-profile [--socket PATH]\n"
-        "       nucleus-oci seccomp trace-hook -o FILE [--timeout SECONDS] [--log FILE]\n");
+        "       nucleus-oci seccomp trace-hook -o FILE [--timeout SECONDS] [--log FILE] "
+        "[--wait]\n");
     return args.empty() ? 1 : 0;
   }
   Args rest(args.begin() + 1, args.end());
