@@ -82,6 +82,7 @@ std::string v2_path(const std::string& proc_cgroup) {
 [[noreturn]] void recorder_main(const std::string& cgroup_dir, const TraceHookOptions& o,
                                 int ready) {
   int code = 0;
+  bool attached = false;
   try {
     std::optional<seccomp::EbpfRecorder> ebpf;
     try {
@@ -94,12 +95,14 @@ std::string v2_path(const std::string& proc_cgroup) {
     }
     write_all(ready, "ok\n");
     ::close(ready);
+    attached = true;
     wait_cgroup_empty(cgroup_dir);
     seccomp::TraceRecorder rec;
     ebpf->collect(rec);
     ebpf.reset();
     write_file_atomic(o.output, rec.to_ndjson(), 0644);
   } catch (const std::exception& e) {
+    if (!attached) write_all(ready, std::string("error ") + e.what() + "\n");  // the hook says it
     dprintf(2, "nucleus-oci seccomp trace-hook: %s\n", e.what());
     code = 1;
   }
