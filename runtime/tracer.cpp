@@ -35,6 +35,8 @@ long now_ms() {
   return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+}  // namespace
+
 // Reads up to `max` bytes, until '\n' or EOF, for at most timeout_ms. Returns what came.
 std::string read_bounded(int fd, size_t max, int timeout_ms, const char* what) {
   std::string out;
@@ -68,6 +70,8 @@ void write_all(int fd, const std::string& s) {
   }
 }
 
+namespace {
+
 // "populated 0" in cgroup.events: no process left in the cgroup or below. The file is watched
 // with POLLPRI (the kernel's notification) and re-read every second all the same.
 bool cgroup_populated(int events_fd) {
@@ -78,6 +82,8 @@ bool cgroup_populated(int events_fd) {
   const char* p = std::strstr(buf, "populated ");
   return p && p[10] == '1';
 }
+
+}  // namespace
 
 void wait_cgroup_empty(const std::string& cgroup_dir) {
   std::string path = cgroup_dir + "/cgroup.events";
@@ -92,6 +98,8 @@ void wait_cgroup_empty(const std::string& cgroup_dir) {
     ::poll(&p, 1, 1000);
   }
 }
+
+namespace {
 
 // eBPF if it loads (and was not ruled out); the reason why not otherwise.
 std::optional<seccomp::EbpfRecorder> load_ebpf(TraceMode mode, const std::string& cgroup_dir,

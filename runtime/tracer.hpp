@@ -53,4 +53,13 @@ std::string tracer_choice(TracerProcess& t, int timeout_ms, std::string* why_not
 // take the listener.
 void init_start_trace(int sock, bool dumpable_for_tracer = false);
 
+// Shared with the trace hook (trace_hook.hpp).
+// Reads up to `max` bytes, until '\n' or EOF, for at most timeout_ms ("WHAT: no answer in Ns").
+std::string read_bounded(int fd, size_t max, int timeout_ms, const char* what);
+// Writes all of `s`; a reader that is gone is not an error.
+void write_all(int fd, const std::string& s);
+// Returns once cgroup_dir's cgroup.events says "populated 0" (no process left in it or below)
+// or the cgroup is gone: watched with POLLPRI, re-read every second.
+void wait_cgroup_empty(const std::string& cgroup_dir);
+
 }  // namespace nucleus

@@ -12,6 +12,7 @@
 
 #include "runtime/cli/args.hpp"
 #include "runtime/cli/commands.hpp"
+#include "runtime/trace_hook.hpp"
 #include "seccomp/generate.hpp"
 #include "seccomp/names.hpp"
 #include "util/error.hpp"
@@ -151,6 +152,32 @@ int trace_listener(const Args& args) {
   }
 }
 
+// An OCI hook (createRuntime or prestart) for other runtimes: trace mode's eBPF recorder for
+// the container's cgroup (runtime/trace_hook.hpp).
+int trace_hook(const Args& args) {
+  po::options_description d("seccomp trace-hook options");
+  d.add_options()("output,o", po::value<std::string>(), "NDJSON trace file (written atomically)")(
+      "timeout", po::value<int>()->default_value(10), "seconds to wait for the recorder to attach")(
+      "log", po::value<std::string>()->default_value(""), "the detached recorder's error log")(
+      "wait", po::bool_switch(), "as a poststop hook: wait until the trace is written");
+  Parsed p = parse(args, d, false);
+  require_args(p, 0, "seccomp trace-hook");
+  if (!p.vm.count("output")) throw Error("seccomp trace-hook needs -o FILE");
+  TraceHookOptions o;
+  o.output = absolute(p.vm["output"].as<std::string>());
+  std::string log = p.vm["log"].as<std::string>();
+  o.log = log.empty() ? "" : absolute(log);
+  int timeout = p.vm["timeout"].as<int>();
+  if (timeout <= 0)
+    throw Error("seccomp trace-hook: --timeout must be a positive number of seconds");
+  o.timeout_ms = timeout * 1000;
+  if (p.vm["wait"].as<bool>())
+    wait_trace_written(0, o);
+  else
+    run_trace_hook(0, o);
+  return 0;
+}
+
 }  // namespace
 
 int cmd_seccomp(const GlobalOptions& g, const Args& args) {
@@ -159,15 +186,18 @@ int cmd_seccomp(const GlobalOptions& g, const Args& args) {
         "usage: nucleus-oci seccomp generate TRACE... [-o FILE] [--default-action ACTION] "
         "[--bundle DIR] [--no-narrow]\n"
         "       nucleus-oci seccomp trace-listener --socket PATH --output FILE [--once]\n"
-        "       nucleus-oci seccomp trace-profile [--socket PATH]\n");
+        "       nucleus-oci seccomp trace-profile [--socket PATH]\n"
+        "       nucleus-oci seccomp trace-hook -o FILE [--timeout SECONDS] [--log FILE] "
+        "[--wait]\n");
     return args.empty() ? 1 : 0;
   }
   Args rest(args.begin() + 1, args.end());
   if (args[0] == "generate") return generate(rest);
   if (args[0] == "trace-listener") return trace_listener(rest);
   if (args[0] == "trace-profile") return trace_profile(rest);
+  if (args[0] == "trace-hook") return trace_hook(rest);
   throw Error("unknown seccomp command \"" + args[0] +
-              "\" (generate, trace-listener, trace-profile)");
+              "\" (generate, trace-listener, trace-profile, trace-hook)");
 }
 
 }  // namespace nucleus::cli
