@@ -129,32 +129,15 @@ struct Recorder {
 // Double fork: the recorder is in a session of its own, not a child of the hook, and holds none
 // of the runtime's fds.
 Recorder spawn_recorder(const std::string& cgroup_dir, const TraceHookOptions& o) {
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_sys("pipe for the trace recorder");
-  UniqueFd pr(pipefd[0]), pw(pipefd[1]);
-  pid_t mid = ::fork();
-  if (mid < 0) throw_sys("fork the trace recorder");
-  if (mid == 0) {
-    ::setsid();
-    pid_t t = ::fork();
-    if (t != 0) _exit(t < 0 ? 1 : 0);
-    pid_t self = ::getpid();
-    if (::write(pw.get(), &self, sizeof self) != sizeof self) _exit(1);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
+  Detached d = spawn_detached("trace recorder", [&](int pw) {
     detach_stdio(o.log);
     if (::chdir("/") < 0) _exit(1);
-    close_fds_except(3, {pw.get()});
-    recorder_main(cgroup_dir, o, pw.get());
-  }
-  pw.reset();
-  int status = 0;
-  ::waitpid(mid, &status, 0);
+    close_fds_except(3, {pw});
+    recorder_main(cgroup_dir, o, pw);
+  });
   Recorder r;
-  if (::read(pr.get(), &r.pid, sizeof r.pid) != sizeof r.pid)
-    throw Error("start the trace recorder: it did not report its pid");
-  r.ready = std::move(pr);
+  r.pid = d.pid;
+  r.ready = std::move(d.report);
   return r;
 }
 

@@ -228,24 +228,38 @@ TraceSockets TraceSockets::make() {
   return t;
 }
 
-TracerProcess spawn_tracer(pid_t init_pid, const std::string& output, UniqueFd ours, TraceMode mode,
-                           const std::string& cgroup_dir) {
+Detached spawn_detached(const std::string& what, const std::function<void(int)>& body) {
   int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_sys("pipe for the seccomp tracer");
+  if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_sys("pipe for the " + what);
   UniqueFd pr(pipefd[0]), pw(pipefd[1]);
   pid_t mid = ::fork();
-  if (mid < 0) throw_sys("fork the seccomp tracer");
+  if (mid < 0) throw_sys("fork the " + what);
   if (mid == 0) {
     ::setsid();
     pid_t t = ::fork();
     if (t != 0) _exit(t < 0 ? 1 : 0);
-    // Our pid first, then (tracer_main) the mode chosen: one writer, in that order.
     pid_t self = ::getpid();
     if (::write(pw.get(), &self, sizeof self) != sizeof self) _exit(1);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    int fd = ours.get();
+    body(pw.get());
+    _exit(1);
+  }
+  pw.reset();
+  ::waitpid(mid, nullptr, 0);
+  Detached d;
+  if (::read(pr.get(), &d.pid, sizeof d.pid) != sizeof d.pid)
+    throw Error("start the " + what + ": it did not report its pid");
+  d.report = std::move(pr);
+  return d;
+}
+
+TracerProcess spawn_tracer(pid_t init_pid, const std::string& output, UniqueFd ours, TraceMode mode,
+                           const std::string& cgroup_dir) {
+  int fd = ours.get();
+  // Our pid first (spawn_detached), then (tracer_main) the mode chosen: one writer, in order.
+  Detached d = spawn_detached("seccomp tracer", [&](int pw) {
     int null = ::open("/dev/null", O_RDWR);
     if (null >= 0) {
       ::dup2(null, 0);
@@ -253,16 +267,11 @@ TracerProcess spawn_tracer(pid_t init_pid, const std::string& output, UniqueFd o
     }
     // Keep stderr, our socket and the choice pipe; nothing else (the state dir lock among the
     // rest: a flock lives as long as any copy of its fd).
-    close_fds_except(3, {fd, pw.get()});
-    tracer_main(init_pid, fd, pw.get(), output, mode, cgroup_dir);
-  }
-  pw.reset();
+    close_fds_except(3, {fd, pw});
+    tracer_main(init_pid, fd, pw, output, mode, cgroup_dir);
+  });
   ours.reset();
-  ::waitpid(mid, nullptr, 0);
-  pid_t tracer = 0;
-  if (::read(pr.get(), &tracer, sizeof tracer) != sizeof tracer)
-    throw Error("start the seccomp tracer: it did not report its pid");
-  return TracerProcess{ProcessId::of(tracer), std::move(pr)};
+  return TracerProcess{ProcessId::of(d.pid), std::move(d.report)};
 }
 
 std::string tracer_choice(TracerProcess& t, int timeout_ms, std::string* why_not) {

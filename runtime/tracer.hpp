@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -61,5 +62,14 @@ void write_all(int fd, const std::string& s);
 // Returns once cgroup_dir's cgroup.events says "populated 0" (no process left in it or below)
 // or the cgroup is gone: watched with POLLPRI, re-read every second.
 void wait_cgroup_empty(const std::string& cgroup_dir);
+
+// A detached process (double fork: a session of its own, not our child, every signal
+// unblocked): `body(report_fd)` runs in it and must not return; its pid is the first thing on
+// the report pipe. Returns that pid and the pipe's read end (for what body reports next).
+struct Detached {
+  pid_t pid = 0;
+  UniqueFd report;
+};
+Detached spawn_detached(const std::string& what, const std::function<void(int report_fd)>& body);
 
 }  // namespace nucleus
