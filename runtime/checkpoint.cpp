@@ -591,12 +591,9 @@ void Restore::make_state_dir() {
   rec_.id = o_.id;
   rec_.bundle = o_.bundle;
   rec_.rootfs = rootfs_;
-  rec_.created = log::rfc3339_nano_now();
-  rec_.creator = ProcessId::of(::getpid());
   rec_.annotations = cfg_.annotations;
   rec_.cgroup = cg_->serialize_planned();
-  Store::save(dir_.get(), rec_);
-  write_file_atomic_at(dir_.get(), "config.json", text_, 0600);
+  Store::save_new(dir_.get(), rec_, text_);
 }
 
 void Restore::prepare_root() {

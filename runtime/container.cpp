@@ -427,14 +427,11 @@ void Creation::make_state_dir() {
   rec_.id = o_.id;
   rec_.bundle = o_.bundle;
   rec_.rootfs = rootfs_;
-  rec_.created = log::rfc3339_nano_now();
-  rec_.creator = ProcessId::of(::getpid());
   rec_.annotations = cfg_.annotations;
   // The cgroup is recorded before it exists: a runtime killed in between still leaves delete
   // what to remove.
   rec_.cgroup = cg_->serialize_planned();
-  Store::save(dir_.get(), rec_);
-  write_file_atomic_at(dir_.get(), "config.json", text_, 0600);
+  Store::save_new(dir_.get(), rec_, text_);
   if (::mkfifoat(dir_.get(), "exec.fifo", 0622) < 0) throw_sys("mkfifo exec.fifo");
   ::fchmodat(dir_.get(), "exec.fifo", 0622, 0);
   crash_point("state-dir");

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "runtime/log.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -247,6 +248,13 @@ void put_map(Writer& w, const char* k, const std::map<std::string, std::string>&
   w.EndObject();
 }
 }  // namespace
+
+void Store::save_new(int dirfd, ContainerRecord& rec, const std::string& config_json) {
+  rec.created = log::rfc3339_nano_now();
+  rec.creator = ProcessId::of(::getpid());
+  save(dirfd, rec);
+  write_file_atomic_at(dirfd, "config.json", config_json, 0600);
+}
 
 void Store::save(int dirfd, const ContainerRecord& r) {
   rapidjson::StringBuffer sb;

@@ -62,6 +62,9 @@ class Store {
   std::vector<std::string> list() const;
 
   static void save(int dirfd, const ContainerRecord& rec);
+  // A new container's first record: created now, by this process (rec.created, rec.creator
+  // set here), saved with its config.json (create, restore).
+  static void save_new(int dirfd, ContainerRecord& rec, const std::string& config_json);
   static ContainerRecord load(int dirfd, const std::string& id);
   void remove(const std::string& id) const;
 
