@@ -271,6 +271,31 @@ bool recv_from_init(SyncChannel& parent, SyncMsg& m, const cgroups::Manager& cg)
   }
 }
 
+// runc's words for where a started init failed (parent.start()); the CLI puts "runc create
+// failed: " before them.
+constexpr const char* kStartFailed = "unable to start container process: ";
+constexpr const char* kInitPhase =
+    "unable to start container process: error during container init: ";
+
+// An error already worded with the phase it happened in.
+class StartError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Runs `step`; an Error it throws gets `prefix` before its text (errno kept), unless an inner
+// step named its phase already.
+template <class F>
+void during(const std::string& prefix, F&& step) {
+  try {
+    step();
+  } catch (const StartError&) {
+    throw;
+  } catch (const Error& e) {
+    throw StartError(prefix + e.what(), e.code());
+  }
+}
+
 // As runc's factory: a cgroup that exists already (a cgroupsPath shared with another container,
 // say) must hold no process.
 void check_cgroup_empty(const cgroups::Manager& cg) {
@@ -620,13 +645,15 @@ void Creation::join_cgroups() {
   // limits, and the v1 "tasks" files the init writes "0" to. The limits come before the join:
   // the device rules start from "deny all". The init's namespaces and mounts are thus charged
   // to the runtime's memory cgroup (a few KiB of kernel memory), not the container's.
-  cg_->start(pid_);
+  during(std::string(kStartFailed) + "unable to apply cgroup configuration: ",
+         [&] { cg_->start(pid_); });
   if (std::string made = cg_->serialize(); made != rec_.cgroup) {
     rec_.cgroup = std::move(made);
     Store::save(dir_.get(), rec_);
   }
   crash_point("cgroup");
-  apply_resources();
+  during(std::string(kInitPhase) + "error setting cgroup config for procHooks process: ",
+         [&] { apply_resources(); });
   bool attached = fast_.attached();
   if (attached) {
     std::vector<UniqueFd> tasks;
@@ -649,12 +676,13 @@ void Creation::join_cgroups() {
   // to cgroup.procs waits for an RCU grace period).
   try {
     if (!attached) cg_->add_process(pid_);
-  } catch (const Error&) {
+  } catch (const Error& e) {
     // The init may have failed meanwhile (and be a zombie the cgroup refuses): its own error
     // is the one to report.
     ::kill(pid_, SIGKILL);
-    parent_.throw_peer_error();
-    throw;
+    during(kInitPhase, [&] { parent_.throw_peer_error(); });
+    throw StartError(
+        std::string(kStartFailed) + "unable to apply cgroup configuration: " + e.what(), e.code());
   }
   try {
     parent_.send(SyncType::CgroupJoined);
@@ -706,7 +734,13 @@ void Creation::wait_until_ready() {
       } catch (const std::exception&) {
         throw Error("container init: bad mount request \"" + m.payload + "\"");
       }
-      UniqueFd tree = sources_->open(index);
+      UniqueFd tree;
+      try {
+        tree = sources_->open(index);
+      } catch (const Error& e) {
+        if (index < cfg_.mounts.size()) throw init::mount_error(cfg_.mounts[index], e);
+        throw;
+      }
       parent_.send(SyncType::MountFd, m.payload, {tree.get()});
       continue;
     }
@@ -746,9 +780,13 @@ pid_t create_container(const GlobalOptions& g, const CreateOptions& o) {
   c.make_state_dir();
   c.prepare_init_context();
   c.spawn_init();
-  c.hand_off();
-  c.join_cgroups();
-  c.wait_until_ready();
+  // The init runs: its failures read as runc's parent.start() puts them (join_cgroups names
+  // its own phases: "unable to apply cgroup configuration", "error setting cgroup config").
+  during(kInitPhase, [&] {
+    c.hand_off();
+    c.join_cgroups();
+    c.wait_until_ready();
+  });
   return c.commit();
 }
 

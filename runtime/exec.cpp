@@ -145,6 +145,10 @@ oci::Process container_process(const GlobalOptions& g, const std::string& id) {
   return cfg.process ? *cfg.process : oci::Process{};
 }
 
+// runc's words for a process that failed to start (setnsProcess.start); the CLI puts "exec
+// failed: " before them.
+const std::string kStartFailed = "unable to start container process: ";
+
 pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   Store store(g.root);
   UniqueFd dir = store.open_locked(o.id);
@@ -263,8 +267,12 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
     // container (--ignore-paused) it dies only at the resume: not waited for then.
     ::kill(static_cast<pid_t>(pid), SIGKILL);
     reap_within(static_cast<pid_t>(pid), 1000);
-    parent.throw_peer_error();
-    throw;
+    try {
+      parent.throw_peer_error();
+      throw;
+    } catch (const Error& e) {
+      throw Error(std::string(kStartFailed) + e.what(), e.code());
+    }
   }
   // From here on we only wait for the child, which a paused container (--ignore-paused) holds
   // until `resume`: that command must not wait for our lock meanwhile (nor for the child's
@@ -274,7 +282,8 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   SyncMsg m;
   if (parent.recv(m)) {
     reap_within(static_cast<pid_t>(pid), 1000);
-    throw Error(m.type == SyncType::Error ? m.payload : "exec: unexpected sync message");
+    throw Error(kStartFailed +
+                (m.type == SyncType::Error ? m.payload : "exec: unexpected sync message"));
   }
   if (!o.pid_file.empty()) {
     try {

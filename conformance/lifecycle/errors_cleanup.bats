@@ -90,6 +90,39 @@ create_fails() {
   create_fails /no/such/source
 }
 
+@test "errors say where they happened, in runc's words (its error chain)" {
+  # "runc create failed: unable to start container process: error during container init: error
+  # mounting ..." is what Docker shows after "OCI runtime create failed: " and what runc's
+  # mounts_sshfs.bats matches; the name is the binary's own (runc installed as runc).
+  local name
+  name=$(basename "$RUNTIME")
+  set_args true
+  update_config '.mounts += [{destination: "/proc/nucleus-x", type: "bind", source: "/etc/hostname", options: ["bind"]}]'
+  # (the log's msg="..." escapes the quotes around the paths)
+  local chain='unable to start container process: error during container init: error mounting '
+  local where='/etc/hostname\" to rootfs at \"/proc/nucleus-x\": '
+  create_fails "$chain" "$where"  # (create and run: nothing left)
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "$name create failed: $chain"
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "$name run failed: $chain"
+  # before the init starts: the command's name only
+  update_config '.mounts |= map(select(.destination != "/proc/nucleus-x")) | .process.cwd = "relative"'
+  run rt create --bundle "$BUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "$name create failed: "
+  [[ $output != *"unable to start container process"* ]] || fail "a config error read as an init's: $output"
+  # exec: runc's "exec failed: unable to start container process: ...", exit 255
+  update_config '.process.cwd = "/" | .process.args = ["sleep", "100"]'
+  run rt run -d --bundle "$BUNDLE" "$ID"
+  expect_status 0
+  run rt exec --cwd /no/such/dir "$ID" true
+  expect_status 255
+  expect_output_contains 'exec failed: unable to start container process: ' /no/such/dir
+}
+
 @test "an invalid container id is refused" {
   set_args true
   run rt create --bundle "$BUNDLE" "../escape"

@@ -4,8 +4,12 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <exception>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "util/error.hpp"
 
 namespace nucleus::cli {
 
@@ -28,5 +32,19 @@ const std::string& program_name();
 
 // Requires exactly `n` positionals; the error names the command's usage.
 void require_args(const Parsed& p, size_t n, const std::string& usage);
+
+// runc's "runc create failed: ..." and "runc run failed: ...": every failure of the command
+// after its arguments were checked, under the name the binary was run by. Docker shows it as
+// "OCI runtime create failed: runc create failed: ..."; scripts and runc's tests match on it.
+template <class F>
+auto failing_as(const std::string& command, F&& body) -> decltype(body()) {
+  try {
+    return std::forward<F>(body)();
+  } catch (const Error& e) {
+    throw Error(program_name() + " " + command + " failed: " + e.what(), e.code());
+  } catch (const std::exception& e) {
+    throw Error(program_name() + " " + command + " failed: " + e.what());
+  }
+}
 
 }  // namespace nucleus::cli

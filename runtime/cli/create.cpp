@@ -51,7 +51,7 @@ CreateOptions create_options_from(const Parsed& p) {
 int cmd_create(const GlobalOptions& g, const Args& args) {
   Parsed p = parse(args, create_options("create options"), false);
   require_args(p, 1, "create");
-  create_container(g, create_options_from(p));
+  failing_as("create", [&] { create_container(g, create_options_from(p)); });
   return 0;
 }
 

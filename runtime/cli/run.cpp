@@ -19,13 +19,10 @@ namespace nucleus::cli {
 po::options_description create_options(const char* title);
 CreateOptions create_options_from(const Parsed& p);
 
-int cmd_run(const GlobalOptions& g, const Args& args) {
-  po::options_description d = create_options("run options");
-  d.add_options()("detach,d", po::bool_switch(), "do not wait for the container")(
-      "keep", po::bool_switch(), "keep the container after it exits (no delete)")(
-      "no-subreaper", po::bool_switch(), "accepted for runc compatibility");
-  Parsed p = parse(args, d, false);
-  require_args(p, 1, "run");
+namespace {
+
+// Everything of run after its arguments: create, start, and the wait (unless --detach).
+int run_container(const GlobalOptions& g, const Parsed& p) {
   CreateOptions o = create_options_from(p);
   bool detach = p.vm["detach"].as<bool>();
   bool keep = p.vm["keep"].as<bool>();
@@ -76,6 +73,18 @@ int cmd_run(const GlobalOptions& g, const Args& args) {
   sigs.reset();
   if (!keep) delete_container(g, o.id, true);
   return status;
+}
+
+}  // namespace
+
+int cmd_run(const GlobalOptions& g, const Args& args) {
+  po::options_description d = create_options("run options");
+  d.add_options()("detach,d", po::bool_switch(), "do not wait for the container")(
+      "keep", po::bool_switch(), "keep the container after it exits (no delete)")(
+      "no-subreaper", po::bool_switch(), "accepted for runc compatibility");
+  Parsed p = parse(args, d, false);
+  require_args(p, 1, "run");
+  return failing_as("run", [&] { return run_container(g, p); });
 }
 
 }  // namespace nucleus::cli

@@ -15,6 +15,7 @@
 #include "oci/landlock.hpp"
 #include "runtime/sync.hpp"
 #include "seccomp/filter.hpp"
+#include "util/error.hpp"
 #include "util/fd.hpp"
 
 namespace nucleus::init {
@@ -75,6 +76,9 @@ void report_error(Context& ctx, const char* what);
 void setup_namespaces(Context& ctx);  // namespaces.cpp
 void setup_rootfs(Context& ctx);      // rootfs.cpp: mounts, devices, up to the hooks
 void finish_rootfs(Context& ctx);     // rootfs.cpp: pivot_root, masks, readonly, sysctl
+// runc's wording for a mount that failed, whichever side it failed on (the init's mount, or the
+// runtime opening its source): "error mounting \"SRC\" to rootfs at \"DST\": CAUSE".
+Error mount_error(const oci::Mount& m, const Error& cause);  // rootfs.cpp
 // console.cpp: a pty from the container's devpts; master to the console socket, slave as stdio.
 // raw_output: the socket is the runtime's own (run/exec in the foreground, which copies the
 // master to its stdout): clear ONLCR on the pty before the process can write, as runc's recvtty

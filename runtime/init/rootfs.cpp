@@ -19,6 +19,7 @@
 #include <map>
 #include <set>
 #include "cgroups/manager.hpp"
+#include "oci/json_text.hpp"
 
 #include "runtime/idmap.hpp"
 #include "runtime/init/bind_flags.hpp"
@@ -373,21 +374,26 @@ std::string container_destination(const Context& ctx, const std::string& destina
 }
 
 void mount_one(Context& ctx, int rootfd, const oci::Mount& m, size_t index) {
-  MountJob j{
-      m, index, parse_mount_options(m.options), m.type, container_destination(ctx, m.destination),
-      ""};
-  if (j.type == "bind") j.o.bind = true;
-  j.shown = "mount " + (m.source.empty() ? j.type : m.source) + " on " + j.dest;
-  if (j.type == "cgroup" || j.type == "cgroup2") {
-    join_cgroup(ctx);
-    mount_cgroup(ctx, rootfd, m, j.o, j.dest);
-    return;
+  // A cgroup mount waits for the init's cgroup first; a failed join is no mount's error.
+  if (m.type == "cgroup" || m.type == "cgroup2") join_cgroup(ctx);
+  try {
+    MountJob j{
+        m, index, parse_mount_options(m.options), m.type, container_destination(ctx, m.destination),
+        ""};
+    if (j.type == "bind") j.o.bind = true;
+    j.shown = "mount " + (m.source.empty() ? j.type : m.source) + " on " + j.dest;
+    if (j.type == "cgroup" || j.type == "cgroup2") {
+      mount_cgroup(ctx, rootfd, m, j.o, j.dest);
+      return;
+    }
+    if (j.o.bind)
+      mount_bind(ctx, rootfd, j);
+    else
+      mount_filesystem(ctx, rootfd, j);
+    apply_propagation_and_attrs(rootfd, j);
+  } catch (const Error& e) {
+    throw mount_error(m, e);
   }
-  if (j.o.bind)
-    mount_bind(ctx, rootfd, j);
-  else
-    mount_filesystem(ctx, rootfd, j);
-  apply_propagation_and_attrs(rootfd, j);
 }
 
 struct DefaultDevice {
@@ -533,6 +539,12 @@ void make_rootfs_mount_private(const std::string& rootfs) {
 }
 
 }  // namespace
+
+Error mount_error(const oci::Mount& m, const Error& cause) {
+  return Error("error mounting " + oci::json_quote(m.source) + " to rootfs at " +
+                   oci::json_quote(m.destination) + ": " + cause.what(),
+               cause.code());
+}
 
 void setup_rootfs(Context& ctx) {
   const oci::Config& cfg = *ctx.config;
