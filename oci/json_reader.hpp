@@ -33,16 +33,27 @@ class Reader {
   [[noreturn]] void fail(const std::string& path, const std::string& msg) const {
     throw ConfigError(source_ + ": " + (path.empty() ? "" : path + ": ") + msg);
   }
-  // The member, or nullptr when absent or JSON null. A key given twice takes its last value, as
-  // Go's encoding/json (runc) does, so both runtimes read the same config.
+  // The member, or nullptr when absent or JSON null. Read as Go's encoding/json (runc) reads a
+  // struct field, so both runtimes read the same config: a key given twice takes its last value,
+  // and a key matches its field in any case ("pagesize" is hugepageLimits' "pageSize").
   const Value* get(const Value& obj, const char* key) const {
     const size_t len = std::char_traits<char>::length(key);
     for (auto it = obj.MemberEnd(); it != obj.MemberBegin();) {
       --it;
-      if (it->name.GetStringLength() == len && std::memcmp(it->name.GetString(), key, len) == 0)
+      if (it->name.GetStringLength() == len && same_ignoring_case(it->name.GetString(), key, len))
         return it->value.IsNull() ? nullptr : &it->value;
     }
     return nullptr;
+  }
+  static bool same_ignoring_case(const char* a, const char* b, size_t len) {
+    for (size_t i = 0; i < len; ++i) {
+      char x = a[i], y = b[i];
+      if (x == y) continue;
+      if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+      if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+      if (x != y) return false;
+    }
+    return true;
   }
   static std::string join(const std::string& path, const char* key) {
     return path.empty() ? key : path + "." + key;

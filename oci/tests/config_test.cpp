@@ -312,6 +312,22 @@ BOOST_AUTO_TEST_CASE(device_rule_access_letters_as_runc) {
   BOOST_TEST(r.devices[2].access == "");
 }
 
+// Go's encoding/json (runc) matches a key to its field in any case: runc's own cgroups.bats
+// writes hugepageLimits entries as {"pagesize": ..., "limit": ...}. Maps (annotations) keep
+// their keys as written; the last of two spellings wins, as with a key given twice.
+BOOST_AUTO_TEST_CASE(keys_match_their_field_in_any_case_as_go) {
+  oci::Config c = oci::parse_config(
+      R"({"ociVersion": "1.2.0", "Process": {"ARGS": ["/init"], "cwd": "/"},
+          "annotations": {"Key": "v"},
+          "linux": {"resources": {"hugepageLimits": [{"pagesize": "2MB", "limit": 1024}]},
+                    "cgroupsPath": "/a", "cgroupspath": "/b"}})");
+  BOOST_TEST(c.process->args.at(0) == "/init");
+  BOOST_TEST(c.linux->resources->hugepage_limits.at(0).page_size == "2MB");
+  BOOST_TEST(c.linux->cgroups_path.value_or("") == "/b");
+  BOOST_TEST(c.annotations.count("Key") == 1u);
+  BOOST_TEST(c.annotations.count("key") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(minimal_config) {
   oci::Config c = oci::parse_config(R"({"ociVersion": "1.0.0"})");
   BOOST_TEST(c.oci_version == "1.0.0");
