@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -35,6 +36,68 @@ constexpr int kMappingToolTimeoutMs = 10000;
 bool own_gid_only(const std::vector<oci::IDMapping>& gids) {
   return gids.size() == 1 && gids[0].container_id == 0 && gids[0].host_id == ::getegid() &&
          gids[0].size == 1;
+}
+
+// The id maps of a user namespace joined by path, as runc's GetUserNamespaceMappings reads them
+// for its checks: /proc/PID/{uid,gid}_map for a /proc/PID/ns/user path, else those of a child
+// that joins the namespace (a rootless caller owns the namespaces it may join).
+std::vector<oci::IDMapping> parse_id_map(const std::string& text, const std::string& what) {
+  std::vector<oci::IDMapping> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    uint64_t c = 0, h = 0, n = 0;
+    if (!(f >> c >> h >> n)) {
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      throw Error("failed to parse " + what + ": bad line \"" + line + "\"");
+    }
+    out.push_back({static_cast<uint32_t>(c), static_cast<uint32_t>(h), static_cast<uint32_t>(n)});
+  }
+  return out;
+}
+
+std::string read_map_of_userns(const std::string& ns_path, const char* map) {
+  int pid = 0;
+  char extra = 0;
+  if (std::sscanf(ns_path.c_str(), "/proc/%d/ns/user%c", &pid, &extra) == 1 && pid > 0) {
+    try {
+      return read_file("/proc/" + std::to_string(pid) + "/" + map);
+    } catch (const Error&) {
+      // the slow path below
+    }
+  }
+  UniqueFd ns = open_fd(ns_path, O_RDONLY | O_CLOEXEC);
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) < 0) throw_sys("pipe");
+  UniqueFd rd(pipefd[0]), wr(pipefd[1]);
+  pid_t child = ::fork();
+  if (child < 0) throw_sys("fork to read the maps of " + ns_path);
+  if (child == 0) {
+    rd.reset();
+    if (::setns(ns.get(), CLONE_NEWUSER) < 0) _exit(1);
+    std::string p = std::string("/proc/self/") + map;
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) _exit(2);
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+      if (::write(wr.get(), buf, static_cast<size_t>(n)) != n) _exit(3);
+    _exit(0);
+  }
+  wr.reset();
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(rd.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error("failed to cache mappings for userns: join " + ns_path + " to read its " + map +
+                " (status " + std::to_string(status) + ")");
+  return out;
 }
 
 // Go's exec.LookPath for a bare name: the first executable regular file in $PATH.
@@ -234,8 +297,18 @@ void check_config(const oci::Config& cfg) {
       throw Error("rootless containers requires at least one GID mapping");
   }
   // uid=/gid= mount options must name ids the container's mappings have (runc's
-  // rootlessEUIDMount; a joined user namespace has no mappings in the config: then any is
-  // refused, as runc's HostUID does).
+  // rootlessEUIDMount); a user namespace joined by path: the ids it maps.
+  // runc caches the joined namespace's maps for this check (setupUserNamespace).
+  std::vector<oci::IDMapping> joined_uids, joined_gids;
+  bool joined_read = false;
+  auto joined_maps = [&](bool uids) -> const std::vector<oci::IDMapping>& {
+    if (!joined_read) {
+      joined_uids = parse_id_map(read_map_of_userns(user->path, "uid_map"), "uid_map");
+      joined_gids = parse_id_map(read_map_of_userns(user->path, "gid_map"), "gid_map");
+      joined_read = true;
+    }
+    return uids ? joined_uids : joined_gids;
+  };
   auto mapped = [](const std::vector<oci::IDMapping>& m, uint64_t id) {
     for (const auto& e : m)
       if (id >= e.container_id && id - e.container_id < e.size) return true;
@@ -249,7 +322,8 @@ void check_config(const oci::Config& cfg) {
       if (num.empty() || !std::all_of(num.begin(), num.end(), ::isdigit) || num.size() > 10)
         continue;  // not a number: an unknown option, ignored (runc)
       uint64_t id = std::stoull(num);
-      const auto& maps = is_uid ? cfg.linux->uid_mappings : cfg.linux->gid_mappings;
+      const auto& own = is_uid ? cfg.linux->uid_mappings : cfg.linux->gid_mappings;
+      const auto& maps = own.empty() && !user->path.empty() ? joined_maps(is_uid) : own;
       std::string why;
       if (maps.empty())
         why = is_uid ? "user namespaces enabled, but no uid mappings found"

@@ -112,6 +112,63 @@ load rootless
   expect_eq "$(ustatus "$ID")" none "status after delete"
 }
 
+@test "rootless: exec into a created container, before start (runc's create.bats \"runc create exec\")" {
+  # The init stays dumpable until its exec when it joins no namespace (runc's nsexec): the
+  # user's exec opens its /proc/PID/ns files (before: "open the container's user namespace:
+  # permission denied").
+  run urt create --bundle "$UBUNDLE" "$ID"
+  expect_status 0
+  expect_eq "$(ustatus "$ID")" created "status"
+  run urt exec "$ID" sh -c 'echo exec in $(id -u)'
+  expect_status 0
+  expect_output_contains "exec in 0"
+  run urt start "$ID"
+  expect_status 0
+  expect_eq "$(ustatus "$ID")" running "status after start"
+}
+
+@test "rootless: /dev/ptmx listed in linux.devices is still the devpts link (runc's dev.bats)" {
+  # In a user namespace a device is a bind mount of the host's node, which the /dev/ptmx link
+  # cannot replace (before: "remove /dev/ptmx: device or resource busy"); runc skips it there.
+  ucfg '.linux.devices += [{"path": "/dev/ptmx", "type": "c", "major": 5, "minor": 2}]'
+  uargs sh -c 'readlink /dev/ptmx; ls -lLn /dev/ptmx'
+  run urt run --bundle "$UBUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains "pts/ptmx" "5,   2"
+}
+
+@test "rootless: joining another container's user namespace, a gid= mount option is checked against its maps" {
+  # runc reads the joined namespace's maps for its rootless checks (GetUserNamespaceMappings):
+  # devpts gid=5 is fine where the target maps gid 5 (before: "no gid mappings found").
+  local uid gid su sg
+  uid=$(id -u "$RL_USER")
+  gid=$(id -g "$RL_USER")
+  su=$(subid_start /etc/subuid "$RL_USER")
+  sg=$(subid_start /etc/subgid "$RL_USER")
+  ucfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1},
+                              {"containerID": 1, "hostID": $su, "size": 65536}]
+      | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1},
+                              {"containerID": 1, "hostID": $sg, "size": 65536}]' \
+    --argjson u "$uid" --argjson g "$gid" --argjson su "$su" --argjson sg "$sg"
+  run urt run -d --bundle "$UBUNDLE" "$ID"
+  expect_status 0
+  local pid
+  pid=$(urt state "$ID" | jq .pid)
+  ucfg '.linux.namespaces |= map(if .type == "user" then .path = $p else . end)
+      | del(.linux.uidMappings) | del(.linux.gidMappings)
+      | .mounts |= map(if .type == "devpts" then .options += ["gid=5"] else . end)' \
+    --arg p "/proc/$pid/ns/user"
+  uargs sh -c 'cat /proc/self/gid_map; stat -c %g /dev/pts/ptmx'
+  run urt run --bundle "$UBUNDLE" "${ID}j"
+  expect_status 0
+  expect_output_contains "$sg"
+  # a gid the joined namespace does not map is still refused with runc's words
+  ucfg '.mounts |= map(if .type == "devpts" then .options += ["gid=70000"] else . end)'
+  run urt run --bundle "$UBUNDLE" "${ID}k"
+  expect_status 1
+  expect_output_contains "cannot specify gid=70000 mount option for rootless container: user namespaces enabled, but no mapping found for gid 70000"
+}
+
 @test "rootless: kill --all signals every process of a container without a cgroup" {
   nucleus_only  # runc 1.1 signals the cgroup's processes only (lstat "": no such file)
   run urt run -d --bundle "$UBUNDLE" "$ID"

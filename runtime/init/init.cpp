@@ -143,7 +143,12 @@ void send_to_listener(Context& ctx, int notify_fd) {
       if (!ctx.sync.recv(m)) throw Error("waiting for the runtime: it exited");
       if (m.type == SyncType::Error) throw Error(m.payload);
       if (m.type == SyncType::Go) {
-        if (ctx.dumpable_until_go) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // Joining a namespace by path, the init is no longer dumpable from here on (it is in a
+        // security context not its own). Otherwise it stays dumpable until its exec, as runc's
+        // nsexec leaves it: the caller's own `exec` into the created container opens its
+        // /proc/PID/ns files (not dumpable, they belong to the host's root). What it holds is
+        // the caller's own, and only the container's root (the caller) may ptrace it.
+        if (ctx.dumpable_until_go && !ctx.joins.empty()) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         take_state(ctx, m.payload);
         break;
       }

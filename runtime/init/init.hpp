@@ -42,6 +42,7 @@ struct Context {
   // dumpable until Go (the maps are written by then), else its /proc files belong to the host's
   // root and neither the runtime nor newuidmap (which checks the owner) may write them. As
   // runc's nsexec. The init is then a clone of the sealed runtime: its exe is the sealed view.
+  // Without namespaces to join it stays dumpable until its exec (runc's too; see init::run).
   bool dumpable_until_go = false;
   // Namespaces created at clone time (CLONE_NEWPID / CLONE_NEWUSER) and those to unshare after.
   int clone_flags = 0;

@@ -459,6 +459,9 @@ void setup_dev(Context& ctx, int rootfd) {
     ZeroUmask zero;
     DeviceDir cache;
     for (const auto& d : cfg.linux->devices) {
+      // /dev/ptmx is the link made below, as runc's createDevices skips it: in a user namespace
+      // a node would be a bind mount, which cannot be removed (EBUSY).
+      if (clean_path(d.path) == "/dev/ptmx") continue;
       make_device(ctx, rootfd, cache, d.path, d.type.empty() ? 'c' : d.type[0],
                   static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor),
                   d.file_mode.value_or(0666), d.uid.value_or(0), d.gid.value_or(0));
