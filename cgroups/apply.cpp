@@ -61,13 +61,18 @@ void FsManager::apply(const oci::Resources& r) {
   };
   auto target = [&](const std::string& v1c, const std::string& v2c, const std::string& field) {
     if (std::string d = v1_dir(v1c); !d.empty()) return Target{d, false};
+    // runc's words (its fs and fs2 managers) first, then which hierarchy and why.
     if (layout_.v1.count(v1c))
       if (std::string why = unusable_reason(layout_.v1.at(v1c)); !why.empty())
-        throw Error(kF + field + ": " + why);
+        throw Error(kF + field + ": cannot set " + v1c +
+                    " limit: container could not join or create cgroup: " + why);
     if (!v2c.empty() && v2_has(v2c)) return Target{v2_dir(), true};
     if (!v2c.empty() && !layout_.v2.empty()) {
       if (std::string why = unusable_reason(layout_.v2); !why.empty())
-        throw Error(kF + field + ": " + why);
+        throw Error(kF + field +
+                    ": rootless needs no limits + no cgrouppath when no permission is granted "
+                    "for cgroups: " +
+                    why);
       // The host has it, this cgroup does not: a parent does not pass it down (a rootless
       // user's subtree gets only what systemd's user@.service delegates).
       const auto& host = layout_.v2_controllers;

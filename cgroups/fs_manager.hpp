@@ -49,6 +49,7 @@ class FsManager : public Manager {
   bool frozen() const override;
   std::string frozen_for_join() const override;
   std::vector<pid_t> pids() const override;
+  bool without_cgroup() const override { return hs_.empty() && !unwritable_.empty(); }
   void kill_all(int signal) override;
   void destroy() override;
   Stats stats() const override;
@@ -70,6 +71,10 @@ class FsManager : public Manager {
   const std::vector<Hierarchy>& hierarchies() const { return hs_; }
   const std::vector<std::string>& created() const { return created_; }
   bool rootless() const { return rootless_; }
+  // Rootless with an explicit cgroupsPath: that cgroup was asked for, so a create() that can
+  // use no hierarchy at all fails (runc: "unable to apply cgroup configuration: ... permission
+  // denied"); hierarchies that can be used are, where runc wants every one writable.
+  void require_some_hierarchy() { require_some_ = true; }
   // Rootless: mount points of the hierarchies create() had no permission for (left out).
   const std::vector<std::string>& unwritable() const { return unwritable_; }
   // "" when the hierarchy of this mount is usable; else why not (rootless, no permission).
@@ -90,6 +95,7 @@ class FsManager : public Manager {
   std::vector<std::string> created_;  // absolute dirs made by create(), in creation order
   std::set<std::string> made_;        // mount points of the hierarchies create() has done
   bool rootless_ = false;
+  bool require_some_ = false;
   std::vector<std::string> unwritable_;
 };
 

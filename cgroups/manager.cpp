@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -174,6 +175,7 @@ void FsManager::create_unified() {
 void FsManager::create_where(bool unified_only) {
   std::string cpuset_mount = layout_.v1.count("cpuset") ? layout_.v1.at("cpuset") : "";
   std::vector<Hierarchy> usable;
+  std::optional<Error> first_denied;
   for (const auto& h : hs_) {
     if ((unified_only && !h.v2) || made_.count(h.mount)) {
       usable.push_back(h);
@@ -189,8 +191,10 @@ void FsManager::create_where(bool unified_only) {
       bool denied = e.code() == EACCES || e.code() == EPERM || e.code() == EROFS;
       if (!rootless_ || !denied) throw;
       unwritable_.push_back(h.mount);
+      if (!first_denied) first_denied = e;
     }
   }
+  if (require_some_ && usable.empty() && first_denied) throw *first_denied;
   hs_ = std::move(usable);
 }
 

@@ -113,6 +113,9 @@ class Manager {
   // looked at (on a hybrid host the cgroup2 one too, which the init starts in).
   virtual std::string frozen_for_join() const = 0;
   virtual std::vector<pid_t> pids() const = 0;  // every process, recursively
+  // Rootless: create() could use no hierarchy at all (no permission): the container has no
+  // cgroup of its own (runc's ErrRootless).
+  virtual bool without_cgroup() const { return false; }
   virtual void kill_all(int signal) = 0;
   // Removes the directories (waits briefly for exiting tasks). Never removes a directory this
   // container did not create.

@@ -114,8 +114,11 @@ std::unique_ptr<Manager> make_manager(const Layout& layout, const Options& opts)
       throw Error("linux.cgroupsPath: \"" + *opts.cgroups_path + "\" is the root cgroup");
   }
   if (layout.v1.empty() && layout.v2.empty()) throw Error("no cgroup hierarchy is mounted");
-  return std::make_unique<FsManager>(layout, resolve(layout, path), std::vector<std::string>{},
-                                     opts.rootless);
+  auto m = std::make_unique<FsManager>(layout, resolve(layout, path), std::vector<std::string>{},
+                                       opts.rootless);
+  if (opts.rootless && opts.cgroups_path && !opts.cgroups_path->empty())
+    m->require_some_hierarchy();
+  return m;
 }
 
 // "cgfs1\tH1\t<mount>\t<path>...\tC\t<created dir>...[\tR][\tU\t<mount>...]", tab-separated

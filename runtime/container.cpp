@@ -647,6 +647,12 @@ void Creation::join_cgroups() {
   // to the runtime's memory cgroup (a few KiB of kernel memory), not the container's.
   during(std::string(kStartFailed) + "unable to apply cgroup configuration: ",
          [&] { cg_->start(pid_); });
+  const oci::Namespace* pidns = cfg_.linux->find_namespace("pid");
+  if (cg_->without_cgroup() && !(pidns && pidns->path.empty()))
+    log::warn(
+        "Creating a rootless container with no cgroup and no private pid namespace. Such "
+        "configuration is strongly discouraged (as it is impossible to properly kill all "
+        "container's processes) and will result in an error in a future version.");
   if (std::string made = cg_->serialize(); made != rec_.cgroup) {
     rec_.cgroup = std::move(made);
     Store::save(dir_.get(), rec_);

@@ -52,9 +52,34 @@ v2_mount() { awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo; }
   run urt run --bundle "$UBUNDLE" "$ID"
   expect_status 1
   expect_output_contains "memory"
+  # runc's words (its test cgroups.bats matches them), then the field and the hierarchy
+  expect_output_contains "cannot set memory limit: container could not join or create cgroup"
   if ! is_runc; then
-    expect_output_contains "linux.resources.memory: a rootless container cannot use" "permission denied"
+    expect_output_contains "linux.resources.memory: " "a rootless container cannot use" "permission denied"
   fi
+}
+
+@test "rootless cgroups: an explicit cgroupsPath where no hierarchy is writable fails (runc's error), nothing left" {
+  # runc's cgroups.bats "rootless + no limits + cgrouppath + no permission": the cgroup was asked
+  # for, so it is not silently left out (before: the container ran without it)
+  ucfg '.linux.cgroupsPath = $p' --arg p "/nrl-$ID/c"
+  uargs true
+  run urt run --bundle "$UBUNDLE" "$ID"
+  expect_status 1
+  expect_output_contains "unable to apply cgroup configuration" "permission denied"
+  expect_eq "$(leaked_cgroups)" "" "cgroups named $ID"
+}
+
+@test "rootless cgroups: no cgroup and the host's pid namespace: runc's warning, and it runs" {
+  # runc's create.bats "[shared pidns + rootless]": such a container's processes cannot all be
+  # killed; runc warns and goes on.
+  ucfg '.linux.namespaces -= [{"type": "pid"}]
+      | .mounts |= map(if .type == "proc" then .type = "none" | .source = "/proc"
+                       | .options = ["rbind", "nosuid", "nodev", "noexec"] else . end)'
+  uargs true
+  run urt run --bundle "$UBUNDLE" "$ID"
+  expect_status 0
+  expect_output_contains "Such configuration is strongly discouraged"
 }
 
 @test "rootless cgroups: a pids limit where the user owns the v1 pids cgroup is applied there" {
