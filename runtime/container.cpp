@@ -809,7 +809,8 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   if (rfd < 0) throw_sys("open exec.fifo");
   UniqueFd fifo(rfd);
   // The init writes "0" once it is released, then keeps the fifo open until its exec (the fd is
-  // close-on-exec): EOF means the workload runs; any text before EOF is the init's error.
+  // close-on-exec) or its exit: a failure after the release is the container's own (its stderr,
+  // exit status 255), as runc's; start has succeeded.
   // Once released (exec.fifo gone: the status is "running", no second start), the lock is let
   // go: the init may be paused before its exec, and `resume` must not wait for us. So is it
   // when the init is paused before it could write (runc waits for the resume too).
@@ -841,7 +842,6 @@ void start_container(const GlobalOptions& g, const std::string& id) {
     }
   }
   if (!released) throw Error("container init exited before start");
-  if (!got.empty()) throw Error(got);
   if (log::debug_enabled())
     log::debug("start " + id + ": the init exec'd the process (pid " +
                std::to_string(rec.init.pid) + ")");

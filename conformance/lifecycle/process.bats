@@ -231,6 +231,26 @@ capmask() {
   expect_output_contains "exec /run.sh: no such file or directory"
 }
 
+@test "run/start: an execve failure after start is the container's: one line on its stderr, exit 255" {
+  # runc's run.bats "runc run [execve error]": the lookup at create finds /run.sh, its missing
+  # interpreter fails the execve after start. As runc's init: the text on the container's
+  # stderr, exit status 255; start itself succeeds (an engine shows the line in the container's
+  # log and exit code 255, as with runc).
+  printf '#!/mmnnttbb foo bar\nsh\n' > "$BUNDLE/rootfs/run.sh"
+  chmod +x "$BUNDLE/rootfs/run.sh"
+  set_args /run.sh
+  run rt run --bundle "$BUNDLE" "$ID"
+  expect_status 255
+  expect_eq "${#lines[@]}" 1 "lines of output: $output"
+  expect_eq "${lines[0]}" "exec /run.sh: no such file or directory" "the line"
+  rt create --bundle "$BUNDLE" "$ID"
+  run rt start "$ID"
+  expect_status 0
+  wait_status "$ID" stopped
+  [[ $(detached_output) == *"exec /run.sh: no such file or directory"* ]] ||
+    fail "container's stderr: $(detached_output)"
+}
+
 @test "exec: the process leads its own session and process group (as runc's setsid)" {
   set_args sleep 1000
   rt run -d --bundle "$BUNDLE" "$ID"

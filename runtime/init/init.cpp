@@ -73,11 +73,13 @@ UniqueFd wait_for_start(Context& ctx, FdReopener reopener) {
   return fifo;
 }
 
-// After start opened exec.fifo, failures go back to `start` through the fifo itself.
-void report_through_fifo(int fifo, const std::string& msg) {
-  if (fifo < 0) return;
-  ssize_t r = ::write(fifo, msg.data(), msg.size());
-  (void)r;
+// After `start` released the init, a failure (a startContainer hook, the execve) is the
+// container's own, as runc's init has it: the text on the container's stderr, exit status 255.
+// `start` has succeeded by then; `run` exits with the container's 255 ("exec /run.sh: no such
+// file or directory", "exec /app: exec format error" in an engine's container log).
+[[noreturn]] void fail_after_start(const char* msg) {
+  dprintf(2, "%s\n", msg);
+  _exit(255);
 }
 
 void reset_signals() {
@@ -246,10 +248,8 @@ void send_to_listener(Context& ctx, int notify_fd) {
     if (keep_admin) drop_kept_sys_admin(proc);
     exec_process(prepared);
   } catch (const std::exception& e) {
-    if (fifo)
-      report_through_fifo(fifo.get(), e.what());
-    else
-      report_error(ctx, e.what());
+    if (fifo) fail_after_start(e.what());
+    report_error(ctx, e.what());
   }
   _exit(1);
 }
