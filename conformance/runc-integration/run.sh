@@ -20,10 +20,15 @@
 #                         events.bats' bare "wait" also waits for bats' timeout watchdog, so any
 #                         value makes its tests fail by timing out)
 #   RUNC_INT_LOG_DIR      where logs go (default $NUCLEUS_BUILD/runc-integration-logs, else
-#                         /tmp/nucleus-runc-integration-logs)
+#                         /tmp/nucleus-runc-integration-logs; "-rootless" appended in that mode)
 #   RUNC_INT_EXPECTED     expected-failures file (default next to this script:
 #                         expected-failures.txt, or expected-failures.runc.txt for runc)
 #   RUNC_INT_IN_CI        with CI=true the runner skips (too long for CI) unless this is set
+#   RUNC_INT_ROOTLESS     run the suite as an unprivileged user, as runc's tests/rootless.sh does:
+#                         "none", "idmap", "cgroup" or "idmap+cgroup" (its ROOTLESS_FEATURES).
+#                         The runner makes the user "rootless" (unless it exists), its subuid and
+#                         subgid ranges (idmap) and a delegated cgroup (cgroup), and removes them
+#                         after. Default expected failures: expected-failures.rootless[.runc].txt
 #
 # Arguments: bats file names to run (exec, exec.bats, tests/integration/exec.bats); default all.
 #   --list   print the bats files of the tree, then exit.
@@ -72,6 +77,19 @@ if [[ ${CI:-} == true && -z ${RUNC_INT_IN_CI:-} ]]; then
   skip "CI=true: the whole suite takes 35-60 min on 2 cores; set RUNC_INT_IN_CI=1 to run it in CI"
 fi
 command -v bats >/dev/null || skip "bats not found"
+ROOTLESS=${RUNC_INT_ROOTLESS:-}
+case $ROOTLESS in
+  "" ) ;;
+  none | idmap | cgroup | idmap+cgroup | cgroup+idmap)
+    command -v setpriv >/dev/null || skip "setpriv(1) not found (util-linux): needed to run bats as the rootless user"
+    command -v useradd >/dev/null || skip "useradd not found (passwd): needed to make the rootless user"
+    if [[ $ROOTLESS == *idmap* ]]; then
+      command -v newuidmap >/dev/null && command -v newgidmap >/dev/null ||
+        skip "RUNC_INT_ROOTLESS=$ROOTLESS needs newuidmap/newgidmap (Debian package uidmap)"
+    fi
+    ;;
+  *) die "RUNC_INT_ROOTLESS=$ROOTLESS: expected none, idmap, cgroup or idmap+cgroup" ;;
+esac
 command -v script >/dev/null || skip "script(1) not found (util-linux): the suite needs a tty"
 command -v timeout >/dev/null || die "timeout(1) not found"
 
@@ -104,10 +122,11 @@ fi
 # ---- expected failures --------------------------------------------------------------------------
 # One entry per line: "<file>.bats: <test name>  # <reason>"; lines starting with '#' are comments.
 if [[ -z $EXPECTED_FILE ]]; then
+  suffix=${ROOTLESS:+.rootless}
   if [[ $RT == "$RUNC_TESTS_DIR/runc" || $(basename "$RT") == runc ]]; then
-    EXPECTED_FILE=$SCRIPT_DIR/expected-failures.runc.txt
+    EXPECTED_FILE=$SCRIPT_DIR/expected-failures$suffix.runc.txt
   else
-    EXPECTED_FILE=$SCRIPT_DIR/expected-failures.txt
+    EXPECTED_FILE=$SCRIPT_DIR/expected-failures$suffix.txt
   fi
 fi
 declare -A XFAIL=()
@@ -126,9 +145,9 @@ fi
 if [[ -n ${RUNC_INT_LOG_DIR:-} ]]; then
   LOG_DIR=$RUNC_INT_LOG_DIR
 elif [[ -n ${NUCLEUS_BUILD:-} ]]; then
-  LOG_DIR=$NUCLEUS_BUILD/runc-integration-logs
+  LOG_DIR=$NUCLEUS_BUILD/runc-integration-logs${ROOTLESS:+-rootless}
 else
-  LOG_DIR=/tmp/nucleus-runc-integration-logs
+  LOG_DIR=/tmp/nucleus-runc-integration-logs${ROOTLESS:+-rootless}
 fi
 mkdir -p "$LOG_DIR" || die "cannot create $LOG_DIR"
 LOG_DIR=$(cd "$LOG_DIR" && pwd)
@@ -157,6 +176,90 @@ EOF
   chmod +x "$SCRATCH/bin/go"
 fi
 
+# ---- rootless mode (RUNC_INT_ROOTLESS): what runc's tests/rootless.sh sets up ------------------
+# The user, its sub-id ranges and its cgroup are made here and undone in on_exit; bats then runs
+# as that user (setpriv: no PAM, no capabilities, the environment kept), as rootless.sh's
+# "sudo -HE -u rootless bats" does. Numbers as in rootless.sh, since helpers.bash and cwd.bats
+# assume them.
+RL_USER=rootless RL_MADE_USER=0 RL_UID="" RL_GID="" RL_HOME="" RL_SUBID_SAVED=0
+RL_V2_PROCS_STAT="" AS_USER=() RL_ENV=()
+rootless_setup() {
+  RL_HOME=$SCRATCH/home
+  if ! id "$RL_USER" >/dev/null 2>&1; then
+    useradd -M -U -d "$RL_HOME" -s /bin/bash "$RL_USER" || die "useradd $RL_USER failed"
+    RL_MADE_USER=1
+  fi
+  RL_UID=$(id -u "$RL_USER") RL_GID=$(id -g "$RL_USER")
+  mkdir -p "$RL_HOME" && chown "$RL_UID:$RL_GID" "$RL_HOME"
+  AS_USER=(setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups
+    env -u XDG_RUNTIME_DIR HOME="$RL_HOME" USER="$RL_USER" LOGNAME="$RL_USER")
+  RL_ENV=(ROOTLESS_FEATURES="${ROOTLESS/none/}")
+  # sub-id ranges: the user's own lines go (rootless.sh moves the files away without idmap)
+  cp -p /etc/subuid "$SCRATCH/subuid.orig" 2>/dev/null && cp -p /etc/subgid "$SCRATCH/subgid.orig" 2>/dev/null &&
+    RL_SUBID_SAVED=1
+  local f
+  for f in subuid subgid; do
+    { grep -v "^$RL_USER:" "/etc/$f" 2>/dev/null
+      if [[ $ROOTLESS == *idmap* ]]; then
+        [[ $f == subuid ]] && echo "$RL_USER:100000:65536" || echo "$RL_USER:200000:65536"
+      fi
+    } >"/etc/$f.nucleus-tmp" && mv "/etc/$f.nucleus-tmp" "/etc/$f"
+  done
+  if [[ $ROOTLESS == *idmap* ]]; then
+    # a directory owned by container uid 1024 (host 100000 - 1000 + 1024): cwd.bats uses it
+    mkdir -p "$SCRATCH/aux" && chown $((100000 - 1000 + 1024)) "$SCRATCH/aux"
+    RL_ENV+=(ROOTLESS_UIDMAP_START=100000 ROOTLESS_UIDMAP_LENGTH=65536
+      ROOTLESS_GIDMAP_START=200000 ROOTLESS_GIDMAP_LENGTH=65536
+      ROOTLESS_AUX_UID=1024 ROOTLESS_AUX_DIR="$SCRATCH/aux")
+  fi
+}
+
+rootless_cgroup_setup() { # before each file: remove_test_cgroups removed the last one
+  [[ $ROOTLESS == *cgroup* ]] || return 0
+  local m=/sys/fs/cgroup p=/runc-cgroups-integration-test cg c
+  if [[ -e $m/cgroup.controllers ]]; then
+    for c in $(cat "$m/cgroup.controllers"); do echo "+$c" >"$m/cgroup.subtree_control" 2>/dev/null; done
+    mkdir -p "$m$p"
+    [[ -n $RL_V2_PROCS_STAT ]] || RL_V2_PROCS_STAT=$(stat -c '%u:%g %a' "$m/cgroup.procs")
+    chown "root:$RL_GID" "$m$p" "$m$p/cgroup.subtree_control" "$m$p/cgroup.procs" "$m/cgroup.procs"
+    chmod g+rwx "$m$p"
+    chmod g+rw "$m$p/cgroup.subtree_control" "$m$p/cgroup.procs" "$m/cgroup.procs"
+  else
+    # every v1 hierarchy this process is in (name=systemd as systemd, "cpu,cpuacct" split)
+    for cg in $(cut -d: -f2 </proc/self/cgroup | sed -E 's/^name=//; s/,/\n/g' | grep .); do
+      [[ -d $m/$cg ]] || continue
+      mkdir -p "$m/$cg$p"
+      chown "root:$RL_GID" "$m/$cg$p/"{,cgroup.procs,tasks}
+      chmod g+rwx "$m/$cg$p/"{,cgroup.procs,tasks}
+      [[ $cg == cpuset ]] && chown "$RL_UID:$RL_GID" "$m/$cg$p/cpuset."{cpus,mems}
+      if [[ $cg == cpu ]]; then
+        for c in cpu.rt_period_us cpu.rt_runtime_us; do
+          [[ -e $m/$cg$p/$c ]] && chown "$RL_UID:$RL_GID" "$m/$cg$p/$c"
+        done
+      fi
+    done
+  fi
+  return 0
+}
+
+rootless_teardown() {
+  [[ -n $RL_UID ]] || return 0
+  pkill -KILL -u "$RL_UID" 2>/dev/null
+  if [[ -n $RL_V2_PROCS_STAT ]]; then
+    chown "${RL_V2_PROCS_STAT% *}" /sys/fs/cgroup/cgroup.procs
+    chmod "${RL_V2_PROCS_STAT#* }" /sys/fs/cgroup/cgroup.procs
+  fi
+  if ((RL_SUBID_SAVED)); then
+    mv "$SCRATCH/subuid.orig" /etc/subuid && mv "$SCRATCH/subgid.orig" /etc/subgid
+  fi
+  if ((RL_MADE_USER)); then
+    sleep 0.2
+    userdel "$RL_USER" 2>/dev/null || echo "runc-integration: could not remove user $RL_USER" >&2
+    getent group "$RL_USER" >/dev/null && groupdel "$RL_USER" 2>/dev/null
+  fi
+  RL_UID=""
+}
+
 # ---- cleanup of what a bats file left behind -----------------------------------------------------
 # Every test passes --root below its BATS_RUN_TMPDIR (below our scratch), so only those roots are
 # searched; the default root is left alone (other users' containers may live there).
@@ -172,8 +275,8 @@ delete_leftover_containers() { # tmpdir log: every container whose state is belo
   local tdir=$1 log=$2 state cdir root id n=0
   while IFS= read -r state; do
     cdir=$(dirname "$state") root=$(dirname "$cdir") id=$(basename "$cdir")
-    timeout 30 "$RUNC_UNDER_TEST" --root "$root" kill "$id" KILL >/dev/null 2>&1
-    timeout 30 "$RUNC_UNDER_TEST" --root "$root" delete --force "$id" >>"$log" 2>&1
+    "${AS_USER[@]}" timeout 30 "$RUNC_UNDER_TEST" --root "$root" kill "$id" KILL >/dev/null 2>&1
+    "${AS_USER[@]}" timeout 30 "$RUNC_UNDER_TEST" --root "$root" delete --force "$id" >>"$log" 2>&1
     echo "# runner: deleted leftover container $id (root $root)" >>"$log"
     n=$((n + 1))
   done < <(find "$tdir" -xdev -name state.json -type f 2>/dev/null)
@@ -215,6 +318,7 @@ on_exit() {
   delete_leftover_containers "$SCRATCH" /dev/null
   remove_test_cgroups /dev/null
   unmount_under "$SCRATCH"
+  rootless_teardown
   rm -rf --one-file-system "$SCRATCH" 2>/dev/null
 }
 trap on_exit EXIT
@@ -231,6 +335,10 @@ echo "runc-integration: tree $RUNC_TESTS_DIR ($(cat "$RUNC_TESTS_DIR/VERSION" 2>
 echo "runc-integration: runtime $RT ($("$RT" --version 2>/dev/null | head -n1))"
 echo "runc-integration: ${#FILES[@]} file(s), timeout ${FILE_TIMEOUT}s per file${TEST_TIMEOUT:+, ${TEST_TIMEOUT}s per test}, logs in $LOG_DIR"
 echo "runc-integration: expected failures from $EXPECTED_FILE"
+if [[ -n $ROOTLESS ]]; then
+  rootless_setup
+  echo "runc-integration: rootless: as user $RL_USER (uid $RL_UID$( ((RL_MADE_USER)) && echo ", made for this run")), ROOTLESS_FEATURES=${ROOTLESS/none/}"
+fi
 echo
 
 TOTAL_PASS=0 TOTAL_FAIL=0 TOTAL_SKIP=0
@@ -244,6 +352,10 @@ for file in "${FILES[@]}"; do
   log=$LOG_DIR/$name.log
   tdir=$SCRATCH/$name
   mkdir -p -m 0755 "$tdir"
+  if [[ -n $ROOTLESS ]]; then
+    chown "$RL_UID:$RL_GID" "$tdir"
+    rootless_cgroup_setup
+  fi
   RAN_FILES[$file]=1
   sidfile=$tdir/bats.sid
   # checkpoint.bats writes /etc/criu/default.conf ("log-file=...") and leaves it when a test
@@ -253,7 +365,10 @@ for file in "${FILES[@]}"; do
   # The suite wants a tty: script(1) gives the bats run one. bats becomes the session leader, so
   # its session id is its pid (written before exec). GIT_ALLOW_PROTOCOL=file keeps "spec
   # validator" (which clones runtime-spec from the network) from reaching out: it fails at once.
-  cmd=$(printf 'echo $$ >%q; exec bats --tap --no-tempdir-cleanup %q' "$sidfile" "$INT_DIR/$file")
+  # (rootless: bats runs as the user, inside script's session; the sid file is written first)
+  cmd=$(printf 'echo $$ >%q; exec' "$sidfile")
+  ((${#AS_USER[@]})) && cmd+=$(printf ' %q' "${AS_USER[@]}" "${RL_ENV[@]}")
+  cmd+=$(printf ' bats --tap --no-tempdir-cleanup %q' "$INT_DIR/$file")
   t0=$SECONDS
   # script's stdin is a pipe that stays open and silent: at EOF (e.g. </dev/null) script(1) passes
   # something on that the container's tty echoes as "^@" into the output of `runc run`.
