@@ -43,17 +43,7 @@ load rootless
 
 @test "rootless: ranges from /etc/subuid and /etc/subgid are mapped through newuidmap/newgidmap" {
   local uid gid su sg
-  uid=$(id -u "$RL_USER")
-  gid=$(id -g "$RL_USER")
-  su=$(subid_start /etc/subuid "$RL_USER")
-  sg=$(subid_start /etc/subgid "$RL_USER")
-  [[ -n $su && -n $sg ]] || fail "no subordinate ids for $RL_USER"
-  ucfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1},
-                              {"containerID": 1, "hostID": $su, "size": 65536}]
-      | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1},
-                              {"containerID": 1, "hostID": $sg, "size": 65536}]
-      | .process.capabilities |= with_entries(.value += ["CAP_CHOWN"])' \
-    --argjson u "$uid" --argjson g "$gid" --argjson su "$su" --argjson sg "$sg"
+  map_subids '.process.capabilities |= with_entries(.value += ["CAP_CHOWN"])'
   uargs sh -c 'cat /proc/self/uid_map /proc/self/gid_map; touch /tmp/f; chown 1000:1000 /tmp/f'
   run urt run --bundle "$UBUNDLE" "$ID"
   expect_status 0
@@ -141,15 +131,7 @@ load rootless
   # runc reads the joined namespace's maps for its rootless checks (GetUserNamespaceMappings):
   # devpts gid=5 is fine where the target maps gid 5 (before: "no gid mappings found").
   local uid gid su sg
-  uid=$(id -u "$RL_USER")
-  gid=$(id -g "$RL_USER")
-  su=$(subid_start /etc/subuid "$RL_USER")
-  sg=$(subid_start /etc/subgid "$RL_USER")
-  ucfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1},
-                              {"containerID": 1, "hostID": $su, "size": 65536}]
-      | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1},
-                              {"containerID": 1, "hostID": $sg, "size": 65536}]' \
-    --argjson u "$uid" --argjson g "$gid" --argjson su "$su" --argjson sg "$sg"
+  map_subids
   run urt run -d --bundle "$UBUNDLE" "$ID"
   expect_status 0
   local pid

@@ -177,6 +177,22 @@ in_tty() {
 # subid_start FILE USER: the first subordinate id of USER in /etc/subuid or /etc/subgid.
 subid_start() { awk -F: -v u="$2" '$1 == u {print $2; exit}' "$1"; }
 
+# map_subids [JQ-FILTER]: the user's own uid/gid as container 0 and 65536 of its subordinate ids
+# from container id 1 (through newuidmap/newgidmap), plus JQ-FILTER; sets uid gid su sg (the
+# caller declares them local).
+map_subids() {
+  uid=$(id -u "$RL_USER")
+  gid=$(id -g "$RL_USER")
+  su=$(subid_start /etc/subuid "$RL_USER")
+  sg=$(subid_start /etc/subgid "$RL_USER")
+  [[ -n $su && -n $sg ]] || fail "no subordinate ids for $RL_USER"
+  ucfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1},
+                              {"containerID": 1, "hostID": $su, "size": 65536}]
+      | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1},
+                              {"containerID": 1, "hostID": $sg, "size": 65536}] | '"${1:-.}" \
+    --argjson u "$uid" --argjson g "$gid" --argjson su "$su" --argjson sg "$sg"
+}
+
 # ustatus ID: status of the user's container ("none" when state fails).
 ustatus() {
   local s
