@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "commit.h"  // generated at build time: NUCLEUS_COMMIT (runtime/commit.cmake)
 #include "oci/config.hpp"
 #include "oci/state.hpp"
 #include "runtime/cli/args.hpp"
@@ -67,9 +68,12 @@ std::string usage_text() {
          kUsage;
 }
 
+// runc's lines ("runc version X", "commit:", "spec:", ..., "libseccomp:"), under the name this
+// binary was run by, as the help texts.
 void print_version() {
   const scmp_version* v = seccomp_version();
-  std::printf("nucleus-oci version %s\nspec: %s\nlibseccomp: %u.%u.%u\n", NUCLEUS_VERSION,
+  std::printf("%s version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n",
+              nucleus::cli::program_name().c_str(), NUCLEUS_VERSION, NUCLEUS_COMMIT,
               nucleus::oci::kSpecVersion, v->major, v->minor, v->micro);
 }
 

@@ -40,6 +40,8 @@ load ../helpers/common
   expect_status 0
   [[ ${lines[0]} =~ ^[a-z][a-z0-9-]*\ version\ [0-9]+\.[0-9]+ ]] || fail "first line: ${lines[0]}"
   [[ ${lines[0]} == "$RUNTIME_NAME version"* ]]
+  # runc's second line (docker info shows it as the runtime's version)
+  [[ ${lines[1]} =~ ^commit:\ [0-9a-zA-Z.-]+$ ]] || fail "second line: ${lines[1]}"
   run "$RUNTIME" -v
   expect_status 0
   [[ ${lines[0]} =~ ^[a-z][a-z0-9-]*\ version\ [0-9] ]] || fail "-v first line: ${lines[0]}"
