@@ -451,7 +451,7 @@ BOOST_AUTO_TEST_CASE(rootless_leaves_out_hierarchies_it_may_not_write) {
     fs::permissions(t.p("memory"), fs::perms::owner_read | fs::perms::owner_exec);
   // As root, run the scenario as nobody in a child: 0 = every check passed.
   auto scenario = [&]() -> int {
-    cg::Options o;
+    cg::Options o;  // no cgroupsPath first
     o.id = "r1";
     o.rootless = true;
     auto m = cg::make_manager(l, o);
@@ -465,14 +465,33 @@ BOOST_AUTO_TEST_CASE(rootless_leaves_out_hierarchies_it_may_not_write) {
       m->apply(r);
       return 2;
     } catch (const nucleus::Error& e) {
-      if (std::string(e.what()) != "linux.resources.memory: a rootless container cannot use " +
-                                       t.p("memory") + " (permission denied)")
+      // runc's words (its fs manager), then the field and the hierarchy
+      if (std::string(e.what()) !=
+          "linux.resources.memory: cannot set memory limit: container could not join or create "
+          "cgroup: a rootless container cannot use " +
+              t.p("memory") + " (permission denied)")
         return 3;
     }
     auto again = cg::open_manager(l, m->serialize());
     if (!fsm(again).rootless() || fsm(again).unwritable() != f.unwritable()) return 4;
     again->destroy();
-    return fs::exists(t.p("pids/nucleus-oci")) ? 5 : 0;
+    if (fs::exists(t.p("pids/nucleus-oci"))) return 5;
+    // An explicit cgroupsPath: the hierarchies that can take it are used (pids) ...
+    o.cgroups_path = "/asked";
+    auto asked = cg::make_manager(l, o);
+    asked->create();
+    if (fsm(asked).hierarchies().size() != 1) return 6;
+    asked->destroy();
+    // ... and where none can, create fails (runc: "unable to apply cgroup configuration").
+    cg::Layout only_memory = cg::Layout::under(t.root, {"memory"}, {});
+    auto none = cg::make_manager(only_memory, o);
+    try {
+      none->create();
+      return 7;
+    } catch (const nucleus::Error& e) {
+      if (e.code() != EACCES && e.code() != EPERM) return 8;
+    }
+    return 0;
   };
   if (::geteuid() != 0) {
     BOOST_TEST(scenario() == 0);
