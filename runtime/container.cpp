@@ -815,13 +815,19 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   // go: the init may be paused before its exec, and `resume` must not wait for us. So is it
   // when the init is paused before it could write (runc waits for the resume too).
   std::string got;
-  bool released = false, unlocked = false;
+  bool released = false, unlocked = false, init_gone = false;
   for (;;) {
     pollfd p{fifo.get(), POLLIN, 0};
-    int r = ::poll(&p, 1, 100);
+    int r = ::poll(&p, 1, init_gone ? 0 : 100);
     if (r < 0 && errno == EINTR) continue;
     if (r == 0) {
-      if (!rec.init.alive()) throw Error("container init exited before start");
+      if (init_gone) throw Error("container init exited before start");
+      // Gone since the poll? It may have written its "0" and exec'd a process that exited at
+      // once (/bin/true under load): one more look at the fifo before saying it never started.
+      if (!rec.init.alive()) {
+        init_gone = true;
+        continue;
+      }
       if (!unlocked && is_frozen(rec)) {
         Store::unlock(dir.get());
         unlocked = true;
