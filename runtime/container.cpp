@@ -271,11 +271,9 @@ bool recv_from_init(SyncChannel& parent, SyncMsg& m, const cgroups::Manager& cg)
   }
 }
 
-// runc's words for where a started init failed (parent.start()); the CLI puts "runc create
-// failed: " before them.
-constexpr const char* kStartFailed = "unable to start container process: ";
-constexpr const char* kInitPhase =
-    "unable to start container process: error during container init: ";
+// Where a started init failed, in runc's words (kStartFailed, runtime/sync.hpp, is the first
+// part); the CLI puts "runc create failed: " before them.
+const std::string kInitPhase = kStartFailed + "error during container init: ";
 
 // An error already worded with the phase it happened in.
 class StartError : public Error {
@@ -645,8 +643,7 @@ void Creation::join_cgroups() {
   // limits, and the v1 "tasks" files the init writes "0" to. The limits come before the join:
   // the device rules start from "deny all". The init's namespaces and mounts are thus charged
   // to the runtime's memory cgroup (a few KiB of kernel memory), not the container's.
-  during(std::string(kStartFailed) + "unable to apply cgroup configuration: ",
-         [&] { cg_->start(pid_); });
+  during(kStartFailed + "unable to apply cgroup configuration: ", [&] { cg_->start(pid_); });
   const oci::Namespace* pidns = cfg_.linux->find_namespace("pid");
   if (cg_->without_cgroup() && !(pidns && pidns->path.empty()))
     log::warn(
@@ -658,7 +655,7 @@ void Creation::join_cgroups() {
     Store::save(dir_.get(), rec_);
   }
   crash_point("cgroup");
-  during(std::string(kInitPhase) + "error setting cgroup config for procHooks process: ",
+  during(kInitPhase + "error setting cgroup config for procHooks process: ",
          [&] { apply_resources(); });
   bool attached = fast_.attached();
   if (attached) {
@@ -687,8 +684,7 @@ void Creation::join_cgroups() {
     // is the one to report.
     ::kill(pid_, SIGKILL);
     during(kInitPhase, [&] { parent_.throw_peer_error(); });
-    throw StartError(
-        std::string(kStartFailed) + "unable to apply cgroup configuration: " + e.what(), e.code());
+    throw StartError(kStartFailed + "unable to apply cgroup configuration: " + e.what(), e.code());
   }
   try {
     parent_.send(SyncType::CgroupJoined);
@@ -814,7 +810,6 @@ void start_container(const GlobalOptions& g, const std::string& id) {
   // Once released (exec.fifo gone: the status is "running", no second start), the lock is let
   // go: the init may be paused before its exec, and `resume` must not wait for us. So is it
   // when the init is paused before it could write (runc waits for the resume too).
-  std::string got;
   bool released = false, unlocked = false, init_gone = false;
   for (;;) {
     pollfd p{fifo.get(), POLLIN, 0};
@@ -838,10 +833,8 @@ void start_container(const GlobalOptions& g, const std::string& id) {
     ssize_t n = ::read(fifo.get(), buf, sizeof buf);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-    if (!released && !got.empty()) {
+    if (!released) {  // the "0"; nothing else comes before EOF
       released = true;
-      got.erase(0, 1);
       ::unlinkat(dir.get(), "exec.fifo", 0);
       Store::unlock(dir.get());
       unlocked = true;

@@ -145,10 +145,6 @@ oci::Process container_process(const GlobalOptions& g, const std::string& id) {
   return cfg.process ? *cfg.process : oci::Process{};
 }
 
-// runc's words for a process that failed to start (setnsProcess.start); the CLI puts "exec
-// failed: " before them.
-const std::string kStartFailed = "unable to start container process: ";
-
 pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
   Store store(g.root);
   UniqueFd dir = store.open_locked(o.id);
@@ -271,7 +267,7 @@ pid_t exec_in_container(const GlobalOptions& g, const ExecOptions& o) {
       parent.throw_peer_error();
       throw;
     } catch (const Error& e) {
-      throw Error(std::string(kStartFailed) + e.what(), e.code());
+      throw Error(kStartFailed + e.what(), e.code());
     }
   }
   // From here on we only wait for the child, which a paused container (--ignore-paused) holds

@@ -57,9 +57,9 @@ std::vector<oci::IDMapping> parse_id_map(const std::string& text, const std::str
 }
 
 std::string read_map_of_userns(const std::string& ns_path, const char* map) {
-  int pid = 0;
-  char extra = 0;
-  if (std::sscanf(ns_path.c_str(), "/proc/%d/ns/user%c", &pid, &extra) == 1 && pid > 0) {
+  int pid = 0, end = 0;  // exactly /proc/PID/ns/user (%n: nothing after it)
+  if (std::sscanf(ns_path.c_str(), "/proc/%d/ns/user%n", &pid, &end) == 1 && pid > 0 &&
+      static_cast<size_t>(end) == ns_path.size()) {
     try {
       return read_file("/proc/" + std::to_string(pid) + "/" + map);
     } catch (const Error&) {
@@ -75,24 +75,20 @@ std::string read_map_of_userns(const std::string& ns_path, const char* map) {
   if (child == 0) {
     rd.reset();
     if (::setns(ns.get(), CLONE_NEWUSER) < 0) _exit(1);
-    std::string p = std::string("/proc/self/") + map;
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) _exit(2);
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
-      if (::write(wr.get(), buf, static_cast<size_t>(n)) != n) _exit(3);
+    try {
+      std::string p = std::string("/proc/self/") + map;
+      write_all(wr.get(), read_file(p), p);
+    } catch (...) {
+      _exit(2);
+    }
     _exit(0);
   }
   wr.reset();
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(rd.get(), buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
+  std::string out = read_all(rd.get(), std::string("the ") + map + " of " + ns_path);
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  if (!reap_within(child, 5000, &status)) {  // it has closed the pipe: exiting, not waiting
+    ::kill(child, SIGKILL);
+    reap_within(child, 1000, &status);
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw Error("failed to cache mappings for userns: join " + ns_path + " to read its " + map +

@@ -46,6 +46,10 @@ struct SyncMsg {
   std::vector<UniqueFd> more;  // the others (TasksFd: one per v1 hierarchy, in one message)
 };
 
+// runc's words for a process that failed once started (its parent.start() and
+// setnsProcess.start()): create's init and exec's process, whose errors come over this channel.
+inline const std::string kStartFailed = "unable to start container process: ";
+
 class SyncChannel {
  public:
   SyncChannel() = default;

@@ -3,6 +3,7 @@
 # workload's grandchildren, processes added by `exec`, 32-bit syscalls, two traced containers at
 # once, the mode flag and annotation, and nothing left behind (tracer, BPF link).
 load ../helpers/common
+load trace
 
 setup_file() {
   common_setup_file
@@ -23,20 +24,6 @@ setup() {
 teardown() {
   common_teardown
   no_trace_links || fail "a BPF link of the trace recorder is still attached"
-}
-
-# no_trace_links: no process holds a raw_tracepoint link to sys_enter (the recorder's).
-no_trace_links() {
-  local f
-  for f in /proc/[0-9]*/fdinfo/*; do
-    grep -qs 'tp_name:.*sys_enter' "$f" && { echo "held: $f" >&2; return 1; }
-  done
-  return 0
-}
-
-# count TRACE ARCH NAME: the count of that syscall in the trace (0 when absent).
-count() {
-  jq -s --arg a "$2" --arg n "$3" '[.[] | select(.arch == $a and .name == $n) | .count] | add // 0' "$1"
 }
 
 @test "ebpf: exact counts of a dd loop (read 50000, write 50001)" {

@@ -4,6 +4,7 @@
 # once the container is gone, the generated profile enforced by runc, clear errors, nothing left
 # behind (recorder, BPF link, container).
 load ../helpers/common
+load trace
 
 setup_file() {
   common_setup_file
@@ -45,20 +46,6 @@ no_recorder() {
   done
   echo "$left" >&2
   return 1
-}
-
-# no_trace_links: no process holds a raw_tracepoint link to sys_enter (the recorder's).
-no_trace_links() {
-  local f
-  for f in /proc/[0-9]*/fdinfo/*; do
-    grep -qs 'tp_name:.*sys_enter' "$f" && { echo "held: $f" >&2; return 1; }
-  done
-  return 0
-}
-
-# count TRACE ARCH NAME: the count of that syscall in the trace (0 when absent).
-count() {
-  jq -s --arg a "$2" --arg n "$3" '[.[] | select(.arch == $a and .name == $n) | .count] | add // 0' "$1"
 }
 
 # with_hook [PATH ARG...]: hooks.createRuntime runs the hook (default: trace-hook -o $TRACE).
